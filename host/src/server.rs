@@ -1,0 +1,224 @@
+//! The HTTP server: accept connections, pick the tenant and the component,
+//! run the component in a fresh store under limits, answer.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use crate::runtime::Runtime;
+use crate::tenants::Tenants;
+
+/// The header carrying the client address to components (Spin's name).
+pub const CLIENT_ADDR_HEADER: &str = "spin-client-addr";
+
+/// Everything a request needs.
+pub struct App {
+    /// The tenants.
+    pub tenants: Tenants,
+    /// The engine and components.
+    pub runtime: Runtime,
+    /// Largest request body.
+    pub max_body_bytes: usize,
+}
+
+/// Serves until `shutdown` resolves, then lets requests in flight finish.
+pub async fn serve(
+    app: Arc<App>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // Out of file descriptors and the like: pause, go on.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = app.clone();
+                let conn = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(std::time::Duration::from_secs(30))
+                    .max_buf_size(64 * 1024)
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        service_fn(move |req| {
+                            let app = app.clone();
+                            async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
+                        }),
+                    );
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {
+            tracing::warn!("connections still open after 30 s; exiting anyway");
+        }
+    }
+    Ok(())
+}
+
+/// Handles one request; never fails (errors become responses).
+pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Response<HyperOutgoingBody> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
+    let response = dispatch(&app, req, peer).await;
+    tracing::debug!(
+        %peer, %method, %path, host = host.as_deref().unwrap_or("-"),
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn dispatch(app: &App, mut req: Request<Incoming>, peer: SocketAddr) -> Response<HyperOutgoingBody> {
+    let host = req
+        .headers()
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let tenant = match app.tenants.resolve(host) {
+        Ok(t) => t,
+        Err(e) => return plain(e.status(), &format!("{e}\n")),
+    };
+    let Some(target) = tenant.route(req.uri().path()) else {
+        return plain(404, "Not found.\n");
+    };
+    let Some(pre) = app.runtime.component(target) else {
+        tracing::error!(host = %tenant.name, ?target, "route points at a component that is not loaded");
+        return plain(500, "Internal server error.\n");
+    };
+    if let Some(len) = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > app.max_body_bytes as u64
+    {
+        return plain(413, "Request body too large.\n");
+    }
+    // Only the server says who the client is.
+    let headers = req.headers_mut();
+    headers.remove(CLIENT_ADDR_HEADER);
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&peer.ip().to_string()) {
+        headers.insert(CLIENT_ADDR_HEADER, v);
+    }
+
+    let mut store = match app.runtime.new_store(&tenant) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(host = %tenant.name, error = %format!("{e:#}"), "cannot prepare the request");
+            return plain(500, "Internal server error.\n");
+        }
+    };
+    let limit = app.max_body_bytes;
+    let req = req.map(move |body| {
+        Limited::new(body, limit).map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                wasmtime_wasi_http::Error::HttpRequestBodySize(None)
+            } else {
+                wasmtime_wasi_http::Error::HttpProtocolError
+            }
+        })
+    });
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    let prepared = (|| -> wasmtime::Result<_> {
+        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
+        let out = store.data_mut().http().new_response_outparam(sender)?;
+        Ok((req, out))
+    })();
+    let (wasi_req, out) = match prepared {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(host = %tenant.name, error = %format!("{e:#}"), "bad request");
+            return plain(400, "Bad request.\n");
+        }
+    };
+    let pre = pre.clone();
+    let tenant_name = tenant.name.clone();
+    let task = tokio::spawn(async move {
+        let proxy = pre.instantiate_async(&mut store).await?;
+        proxy
+            .wasi_http_incoming_handler()
+            .call_handle(&mut store, wasi_req, out)
+            .await
+    });
+    let timeout = app.runtime.limits.timeout;
+    match tokio::time::timeout(timeout, receiver).await {
+        Ok(Ok(Ok(resp))) => resp,
+        Ok(Ok(Err(code))) => {
+            tracing::warn!(host = %tenant_name, error = ?code, "component answered with an error");
+            match code {
+                ErrorCode::HttpRequestBodySize(_) => plain(413, "Request body too large.\n"),
+                _ => plain(500, "Internal server error.\n"),
+            }
+        }
+        Ok(Err(_)) => {
+            // The component never answered: it trapped, hit a limit or returned early.
+            let cause = match task.await {
+                Ok(Ok(())) => "the component returned without a response".to_string(),
+                Ok(Err(e)) => format!("{e:?}"),
+                Err(e) => format!("task failed: {e}"),
+            };
+            tracing::error!(host = %tenant_name, %cause, "component failed");
+            if cause.contains("pooling") || cause.contains("maximum concurrent") {
+                return plain(503, "The server is busy, please try again.\n");
+            }
+            plain(500, "Internal server error: the page failed. The administrator has been told.\n")
+        }
+        Err(_) => {
+            task.abort();
+            tracing::error!(host = %tenant_name, timeout_ms = timeout.as_millis() as u64, "component timed out");
+            plain(503, "The page took too long to answer, please try again.\n")
+        }
+    }
+}
+
+/// A small plain-text response made by the host itself.
+pub fn plain(status: u16, text: &str) -> Response<HyperOutgoingBody> {
+    let body = Full::new(Bytes::from(text.to_string()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
