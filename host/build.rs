@@ -14,12 +14,21 @@ const GUESTS: &[(&str, &str)] = &[("welcome-page", "WELCOME_PAGE_WASM")];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets this"));
-    let root = manifest_dir.parent().expect("host/ lives in the workspace").to_path_buf();
+    let root = manifest_dir
+        .parent()
+        .expect("host/ lives in the workspace")
+        .to_path_buf();
     for dir in ["crates", "wit", "templates"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.toml").display());
-    println!("cargo:rerun-if-changed={}", root.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("Cargo.lock").display()
+    );
 
     let target_dir = guest_target_dir(&root);
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -42,7 +51,9 @@ fn main() {
     ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().unwrap_or_else(|e| panic!("running {cargo}: {e}"));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| panic!("running {cargo}: {e}"));
     if !status.success() {
         panic!(
             "building the guest components failed (is the wasm32-wasip2 target installed? \
@@ -57,7 +68,10 @@ fn main() {
         assert!(file.exists(), "{} was not built", file.display());
         println!("cargo:rustc-env={var}={}", file.display());
     }
-    println!("cargo:rustc-env=WELCOME_DEFAULT_TEMPLATE_DIR={}", root.join("templates/default").display());
+    println!(
+        "cargo:rustc-env=WELCOME_DEFAULT_TEMPLATE_DIR={}",
+        root.join("templates/default").display()
+    );
 }
 
 /// `<target>/guests`, where `<target>` is the outer build's target directory.

@@ -193,8 +193,7 @@ impl Config {
                 reason: "no host is configured: add a [hosts.\"example.org\"] section".into(),
             });
         }
-        if let (Some(default), Some(raw_default)) =
-            (&server.default_host, &raw.server.default_host)
+        if let (Some(default), Some(raw_default)) = (&server.default_host, &raw.server.default_host)
             && !hosts.contains_key(default)
         {
             return Err(locate.at(
@@ -211,10 +210,18 @@ impl Config {
     }
 }
 
-fn server_config(raw: &RawServer, base: &Path, locate: &Locator) -> Result<ServerConfig, ConfigError> {
+fn server_config(
+    raw: &RawServer,
+    base: &Path,
+    locate: &Locator,
+) -> Result<ServerConfig, ConfigError> {
     let listen = match &raw.listen {
         Some(s) => s.get_ref().parse().map_err(|_| {
-            locate.at(s.span(), "server.listen", "not an address such as 127.0.0.1:8080")
+            locate.at(
+                s.span(),
+                "server.listen",
+                "not an address such as 127.0.0.1:8080",
+            )
         })?,
         None => DEFAULT_LISTEN.parse().expect("the default address parses"),
     };
@@ -222,20 +229,28 @@ fn server_config(raw: &RawServer, base: &Path, locate: &Locator) -> Result<Serve
         Some(s) => base.join(s.get_ref()),
         None => base.join("data"),
     };
-    let positive = |v: &Option<Spanned<i64>>, key: &str, default: i64, max: i64| {
-        match v {
-            None => Ok(default),
-            Some(s) if (1..=max).contains(s.get_ref()) => Ok(*s.get_ref()),
-            Some(s) => Err(locate.at(
-                s.span(),
-                key,
-                &format!("must be a whole number from 1 to {max}"),
-            )),
-        }
+    let positive = |v: &Option<Spanned<i64>>, key: &str, default: i64, max: i64| match v {
+        None => Ok(default),
+        Some(s) if (1..=max).contains(s.get_ref()) => Ok(*s.get_ref()),
+        Some(s) => Err(locate.at(
+            s.span(),
+            key,
+            &format!("must be a whole number from 1 to {max}"),
+        )),
     };
-    let max_body_bytes = positive(&raw.max_body_bytes, "server.max_body_bytes", 64 * 1024, 16 << 20)?;
+    let max_body_bytes = positive(
+        &raw.max_body_bytes,
+        "server.max_body_bytes",
+        64 * 1024,
+        16 << 20,
+    )?;
     let page_memory_mib = positive(&raw.page_memory_mib, "server.page_memory_mib", 64, 4096)?;
-    let page_timeout_ms = positive(&raw.page_timeout_ms, "server.page_timeout_ms", 5_000, 600_000)?;
+    let page_timeout_ms = positive(
+        &raw.page_timeout_ms,
+        "server.page_timeout_ms",
+        5_000,
+        600_000,
+    )?;
     let max_instances = positive(&raw.max_instances, "server.max_instances", 1000, 100_000)?;
     Ok(ServerConfig {
         listen,
@@ -262,7 +277,10 @@ fn merge(defaults: &RawHost, host: &RawHost) -> RawHost {
             &host.welcome_page_template_path,
             &defaults.welcome_page_template_path,
         ),
-        welcome_page_variables: pick(&host.welcome_page_variables, &defaults.welcome_page_variables),
+        welcome_page_variables: pick(
+            &host.welcome_page_variables,
+            &defaults.welcome_page_variables,
+        ),
         registration_invite_only: pick(
             &host.registration_invite_only,
             &defaults.registration_invite_only,
@@ -277,7 +295,12 @@ fn merge(defaults: &RawHost, host: &RawHost) -> RawHost {
     }
 }
 
-fn host_config(name: &str, raw: &RawHost, base: &Path, locate: &Locator) -> Result<HostConfig, ConfigError> {
+fn host_config(
+    name: &str,
+    raw: &RawHost,
+    base: &Path,
+    locate: &Locator,
+) -> Result<HostConfig, ConfigError> {
     let key = |k: &str| format!("hosts.\"{name}\".{k}");
     let mut pairs: Vec<(String, String)> = vec![(opt::HOST.into(), name.into())];
     if let Some(s) = &raw.site_name {
@@ -285,7 +308,11 @@ fn host_config(name: &str, raw: &RawHost, base: &Path, locate: &Locator) -> Resu
     }
     if let Some(t) = &raw.welcome_page_variables {
         let json = serde_json::to_string(t.get_ref()).map_err(|e| {
-            locate.at(t.span(), &key(opt::VARIABLES), &format!("cannot be shown as JSON: {e}"))
+            locate.at(
+                t.span(),
+                &key(opt::VARIABLES),
+                &format!("cannot be shown as JSON: {e}"),
+            )
         })?;
         pairs.push((opt::VARIABLES.into(), json));
     }
@@ -364,7 +391,11 @@ fn host_config(name: &str, raw: &RawHost, base: &Path, locate: &Locator) -> Resu
             for (prefix, target) in table {
                 let p = prefix.get_ref();
                 if !p.starts_with('/') {
-                    return Err(locate.at(prefix.span(), &key("routes"), "a route must start with /"));
+                    return Err(locate.at(
+                        prefix.span(),
+                        &key("routes"),
+                        "a route must start with /",
+                    ));
                 }
                 let component = match target.get_ref().as_str() {
                     "welcome-page" => ComponentRef::WelcomePage,
@@ -391,7 +422,7 @@ fn host_config(name: &str, raw: &RawHost, base: &Path, locate: &Locator) -> Resu
             }
         }
     }
-    routes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    routes.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
 
     Ok(HostConfig {
         name: name.into(),
@@ -531,7 +562,8 @@ mod tests {
 
     #[test]
     fn missing_template_dir_is_refused() {
-        let e = parse("[hosts.a]\nwelcome_page_template_path = \"/nonexistent/dir\"\n").unwrap_err();
+        let e =
+            parse("[hosts.a]\nwelcome_page_template_path = \"/nonexistent/dir\"\n").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.to_string().contains("not a directory"), "{e}");
     }
@@ -544,7 +576,12 @@ mod tests {
     #[test]
     fn variables_become_json() {
         let c = parse("[hosts.a]\nwelcome_page_variables = { webchat = \"https://x\", links = [{ text = \"t\", href = \"/h\" }] }\n").unwrap();
-        let v = &c.hosts["a"].page_options.iter().find(|(k, _)| k == "welcome_page_variables").unwrap().1;
+        let v = &c.hosts["a"]
+            .page_options
+            .iter()
+            .find(|(k, _)| k == "welcome_page_variables")
+            .unwrap()
+            .1;
         let json: serde_json::Value = serde_json::from_str(v).unwrap();
         assert_eq!(json["links"][0]["href"], "/h");
     }

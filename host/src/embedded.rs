@@ -13,8 +13,14 @@ pub const DEFAULT_TEMPLATE: &[(&str, &[u8])] = &[
         "index.html",
         include_bytes!("../../templates/default/index.html"),
     ),
-    ("style.css", include_bytes!("../../templates/default/style.css")),
-    ("logo.svg", include_bytes!("../../templates/default/logo.svg")),
+    (
+        "style.css",
+        include_bytes!("../../templates/default/style.css"),
+    ),
+    (
+        "logo.svg",
+        include_bytes!("../../templates/default/logo.svg"),
+    ),
 ];
 
 /// Writes the shipped template to `<data_dir>/shipped-template` (replacing

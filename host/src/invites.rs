@@ -185,7 +185,10 @@ mod tests {
             .unwrap();
         assert!(welcome_core::invite::is_valid_token(&inv.token));
         assert_eq!(inv.token.len(), 24);
-        assert_eq!(inv.uri, format!("xmpp:example.org?register;preauth={}", inv.token));
+        assert_eq!(
+            inv.uri,
+            format!("xmpp:example.org?register;preauth={}", inv.token)
+        );
         assert_eq!(
             inv.landing_page.as_deref(),
             Some(format!("https://example.org/invite?{}", inv.token).as_str())

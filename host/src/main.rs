@@ -62,9 +62,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, listen } => serve(config, listen),
-        Command::CheckConfig { config } => Config::load(&config).map(|c| {
-            println!("{}: {} host(s), configuration is valid", c.file.display(), c.hosts.len());
-        }).map_err(anyhow::Error::from),
+        Command::CheckConfig { config } => Config::load(&config)
+            .map(|c| {
+                println!(
+                    "{}: {} host(s), configuration is valid",
+                    c.file.display(),
+                    c.hosts.len()
+                );
+            })
+            .map_err(anyhow::Error::from),
         Command::Invites { config, host } => list_invites(config, host),
     };
     match result {
@@ -81,8 +87,12 @@ fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::
     let server = &config.server;
     std::fs::create_dir_all(&server.data_dir)
         .with_context(|| format!("creating data directory {}", server.data_dir.display()))?;
-    let shipped = materialize_default_template(&server.data_dir)
-        .with_context(|| format!("writing the default template under {}", server.data_dir.display()))?;
+    let shipped = materialize_default_template(&server.data_dir).with_context(|| {
+        format!(
+            "writing the default template under {}",
+            server.data_dir.display()
+        )
+    })?;
     let invites = InviteStore::open(&server.data_dir.join("invites.sqlite3"))
         .context("opening the invite store")?;
     let tenants = Tenants::from_config(&config, &shipped);
@@ -118,14 +128,15 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot watch SIGTERM");
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch SIGTERM");
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

@@ -7,9 +7,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::error::Context as _;
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder};
+use wasmtime::error::Context as _;
+use wasmtime::{
+    Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+    StoreLimitsBuilder,
+};
 use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi_http::WasiHttpCtx;
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -113,7 +116,8 @@ impl Runtime {
         limits: PageLimits,
     ) -> wasmtime::Result<Self> {
         let linker = page_linker(&engine)?;
-        let welcome_page = pre_instantiate(&engine, &linker, WELCOME_PAGE_WASM, "the welcome page")?;
+        let welcome_page =
+            pre_instantiate(&engine, &linker, WELCOME_PAGE_WASM, "the welcome page")?;
         let mut mounted = HashMap::new();
         for tenant in tenants {
             for (_, component) in &tenant.routes {
@@ -122,7 +126,8 @@ impl Runtime {
                 {
                     let bytes = std::fs::read(path)
                         .with_context(|| format!("reading {}", path.display()))?;
-                    let pre = pre_instantiate(&engine, &linker, &bytes, &path.display().to_string())?;
+                    let pre =
+                        pre_instantiate(&engine, &linker, &bytes, &path.display().to_string())?;
                     mounted.insert(path.clone(), pre);
                 }
             }
@@ -155,7 +160,12 @@ impl Runtime {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stderr()
             .preopened_dir(&tenant.template_dir, TEMPLATE_GUEST_DIR, FsPerms::ReadOnly)
-            .with_context(|| format!("opening template directory {}", tenant.template_dir.display()))?;
+            .with_context(|| {
+                format!(
+                    "opening template directory {}",
+                    tenant.template_dir.display()
+                )
+            })?;
         let wasi = wasi.build();
         let limits = StoreLimitsBuilder::new()
             .memory_size(self.limits.memory_bytes)

@@ -88,7 +88,11 @@ pub async fn serve(
 }
 
 /// Handles one request; never fails (errors become responses).
-pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> Response<HyperOutgoingBody> {
+pub async fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<HyperOutgoingBody> {
     let started = Instant::now();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
@@ -107,7 +111,11 @@ pub async fn handle(app: Arc<App>, req: Request<Incoming>, peer: SocketAddr) -> 
     response
 }
 
-async fn dispatch(app: &App, mut req: Request<Incoming>, peer: SocketAddr) -> Response<HyperOutgoingBody> {
+async fn dispatch(
+    app: &App,
+    mut req: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<HyperOutgoingBody> {
     let host = req
         .headers()
         .get(hyper::header::HOST)
@@ -158,7 +166,10 @@ async fn dispatch(app: &App, mut req: Request<Incoming>, peer: SocketAddr) -> Re
     });
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let prepared = (|| -> wasmtime::Result<_> {
-        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)?;
         let out = store.data_mut().http().new_response_outparam(sender)?;
         Ok((req, out))
     })();
@@ -199,7 +210,10 @@ async fn dispatch(app: &App, mut req: Request<Incoming>, peer: SocketAddr) -> Re
             if cause.contains("pooling") || cause.contains("maximum concurrent") {
                 return plain(503, "The server is busy, please try again.\n");
             }
-            plain(500, "Internal server error: the page failed. The administrator has been told.\n")
+            plain(
+                500,
+                "Internal server error: the page failed. The administrator has been told.\n",
+            )
         }
         Err(_) => {
             task.abort();

@@ -52,7 +52,9 @@ impl Tenant {
             .find(|(prefix, _)| {
                 path == prefix
                     || (prefix.ends_with('/') && path.starts_with(prefix.as_str()))
-                    || path.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.starts_with('/'))
+                    || path
+                        .strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
             })
             .map(|(_, c)| c)
     }
@@ -132,7 +134,11 @@ pub fn host_name(header: &str) -> String {
         h.split_inclusive(']').next().unwrap_or(h)
     } else {
         h.rsplit_once(':').map_or(h, |(name, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) { name } else { h }
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                name
+            } else {
+                h
+            }
         })
     };
     name.trim_end_matches('.').to_ascii_lowercase()
@@ -160,7 +166,10 @@ mod tests {
     fn unknown_hosts_use_the_default_or_404() {
         let t = tenants("[hosts.a]\n[hosts.b]\n");
         assert_eq!(t.resolve(Some("A:1")).unwrap().name, "a");
-        assert_eq!(t.resolve(Some("c")).err(), Some(RouteError::UnknownHost("c".into())));
+        assert_eq!(
+            t.resolve(Some("c")).err(),
+            Some(RouteError::UnknownHost("c".into()))
+        );
         assert_eq!(t.resolve(None).err().map(|e| e.status()), Some(400));
         let t = tenants("[server]\ndefault_host = \"b\"\n[hosts.a]\n[hosts.b]\n");
         assert_eq!(t.resolve(Some("c")).unwrap().name, "b");
@@ -171,12 +180,20 @@ mod tests {
         let t = tenants("[hosts.a.routes]\n\"/\" = \"welcome-page\"\n");
         let a = t.resolve(Some("a")).unwrap();
         assert_eq!(a.route("/style.css"), Some(&ComponentRef::WelcomePage));
-        let mut tenant = Tenant::new(&Config::parse(Path::new("t.toml"), "[hosts.a]\n").unwrap().hosts["a"], Path::new("/"));
+        let mut tenant = Tenant::new(
+            &Config::parse(Path::new("t.toml"), "[hosts.a]\n")
+                .unwrap()
+                .hosts["a"],
+            Path::new("/"),
+        );
         tenant.routes = vec![
             ("/oauth2/".into(), ComponentRef::File("o.wasm".into())),
             ("/".into(), ComponentRef::WelcomePage),
         ];
-        assert_eq!(tenant.route("/oauth2/register"), Some(&ComponentRef::File("o.wasm".into())));
+        assert_eq!(
+            tenant.route("/oauth2/register"),
+            Some(&ComponentRef::File("o.wasm".into()))
+        );
         assert_eq!(tenant.route("/oauth2"), Some(&ComponentRef::WelcomePage));
         tenant.routes = vec![("/x".into(), ComponentRef::WelcomePage)];
         assert_eq!(tenant.route("/x/y"), Some(&ComponentRef::WelcomePage));

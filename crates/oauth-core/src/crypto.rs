@@ -116,9 +116,7 @@ pub fn jwt_sign<T: Serialize>(key: &PerHostKey, claims: &T) -> Result<String, se
 /// exactly one valid spelling; the MAC is compared in constant time.
 pub fn jwt_verify(key: &PerHostKey, token: &str) -> Result<Vec<u8>, JwtError> {
     let (signing_input, signature) = token.rsplit_once('.').ok_or(JwtError::Malformed)?;
-    let (header, payload) = signing_input
-        .split_once('.')
-        .ok_or(JwtError::Malformed)?;
+    let (header, payload) = signing_input.split_once('.').ok_or(JwtError::Malformed)?;
     if payload.contains('.') {
         return Err(JwtError::Malformed);
     }

@@ -12,6 +12,12 @@
 //! HTTP behaviour, so it is unit-tested natively; the `oauth-register`
 //! component only moves bytes.
 
+#![warn(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 pub mod crypto;
 pub mod endpoint;
 pub mod metadata;

@@ -240,7 +240,9 @@ pub fn validate(
         }
     }
 
-    let application_type = match fields.string("application_type", ErrorCode::InvalidClientMetadata)? {
+    let application_type = match fields
+        .string("application_type", ErrorCode::InvalidClientMetadata)?
+    {
         Some(t) if t == "web" => ApplicationType::Web,
         Some(t) if t == "native" => ApplicationType::Native,
         Some(t) => {
@@ -261,7 +263,9 @@ pub fn validate(
         };
         if !ok {
             let rule = match application_type {
-                ApplicationType::Web => "a web client's redirect URIs must be https on client_uri's host",
+                ApplicationType::Web => {
+                    "a web client's redirect URIs must be https on client_uri's host"
+                }
                 ApplicationType::Native => {
                     "a native client's redirect URIs must be http on a loopback address, a private-use scheme that is the reverse of client_uri's host, or urn:ietf:wg:oauth:2.0:oob"
                 }
@@ -276,18 +280,20 @@ pub fn validate(
     let tos_uri = fields.informative_uri("tos_uri", &client_uri)?;
     let policy_uri = fields.informative_uri("policy_uri", &client_uri)?;
 
-    let token_endpoint_auth_method =
-        match fields.string("token_endpoint_auth_method", ErrorCode::InvalidClientMetadata)? {
-            None => TokenEndpointAuthMethod::ClientSecretBasic,
-            Some(m) if m == "none" => TokenEndpointAuthMethod::None,
-            Some(m) if m == "client_secret_post" => TokenEndpointAuthMethod::ClientSecretPost,
-            Some(m) if m == "client_secret_basic" => TokenEndpointAuthMethod::ClientSecretBasic,
-            Some(m) => {
-                return Err(RegistrationError::metadata(format!(
-                    "token_endpoint_auth_method {m:?} is not supported (use none, client_secret_post or client_secret_basic)"
-                )));
-            }
-        };
+    let token_endpoint_auth_method = match fields.string(
+        "token_endpoint_auth_method",
+        ErrorCode::InvalidClientMetadata,
+    )? {
+        None => TokenEndpointAuthMethod::ClientSecretBasic,
+        Some(m) if m == "none" => TokenEndpointAuthMethod::None,
+        Some(m) if m == "client_secret_post" => TokenEndpointAuthMethod::ClientSecretPost,
+        Some(m) if m == "client_secret_basic" => TokenEndpointAuthMethod::ClientSecretBasic,
+        Some(m) => {
+            return Err(RegistrationError::metadata(format!(
+                "token_endpoint_auth_method {m:?} is not supported (use none, client_secret_post or client_secret_basic)"
+            )));
+        }
+    };
 
     let grant_types = fields
         .string_list("grant_types", ErrorCode::InvalidClientMetadata)?
@@ -295,7 +301,10 @@ pub fn validate(
     if grant_types.is_empty() {
         return Err(RegistrationError::metadata("grant_types must not be empty"));
     }
-    if let Some(g) = grant_types.iter().find(|g| !allowed.grant_types.contains(g)) {
+    if let Some(g) = grant_types
+        .iter()
+        .find(|g| !allowed.grant_types.contains(g))
+    {
         return Err(RegistrationError::metadata(format!(
             "grant type {g:?} is not allowed"
         )));
@@ -383,7 +392,9 @@ fn parse_client_uri(text: &str) -> Result<Url, RegistrationError> {
     let url = match uri::parse_strict(text) {
         Ok(u) => u,
         Err(UriError::Fragment) => {
-            return Err(RegistrationError::metadata("client_uri must not have a fragment"));
+            return Err(RegistrationError::metadata(
+                "client_uri must not have a fragment",
+            ));
         }
         Err(UriError::Invalid) => {
             return Err(RegistrationError::metadata(
@@ -415,7 +426,10 @@ impl Fields<'_> {
                 RegistrationError::new(code, format!("{name} must not contain control characters")),
             ),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(RegistrationError::new(code, format!("{name} must be a string"))),
+            Some(_) => Err(RegistrationError::new(
+                code,
+                format!("{name} must be a string"),
+            )),
         }
     }
 

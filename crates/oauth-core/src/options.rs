@@ -222,7 +222,10 @@ mod tests {
         let o = lookup(&[
             (keys::REGISTRATION_KEY, KEY),
             (keys::REGISTRATION_TTL, "3600"),
-            (keys::ALLOWED_GRANT_TYPES, "authorization_code, implicit password"),
+            (
+                keys::ALLOWED_GRANT_TYPES,
+                "authorization_code, implicit password",
+            ),
             (keys::ALLOWED_RESPONSE_TYPES, "code token"),
             (keys::ISSUER, "https://auth.example.org/"),
         ])
@@ -259,7 +262,10 @@ mod tests {
     #[test]
     fn bad_values_are_refused() {
         assert!(matches!(
-            lookup(&[(keys::REGISTRATION_KEY, KEY), (keys::REGISTRATION_TTL, "1d")]),
+            lookup(&[
+                (keys::REGISTRATION_KEY, KEY),
+                (keys::REGISTRATION_TTL, "1d")
+            ]),
             Err(OptionsError::InvalidTtl(_))
         ));
         assert_eq!(
@@ -269,10 +275,18 @@ mod tests {
             None
         );
         assert_eq!(
-            lookup(&[(keys::REGISTRATION_KEY, KEY), (keys::ALLOWED_GRANT_TYPES, " , ")]),
+            lookup(&[
+                (keys::REGISTRATION_KEY, KEY),
+                (keys::ALLOWED_GRANT_TYPES, " , ")
+            ]),
             Err(OptionsError::EmptyList(keys::ALLOWED_GRANT_TYPES))
         );
-        for issuer in ["example.org", "ftp://example.org", "https://example.org/?a", "https://u@example.org"] {
+        for issuer in [
+            "example.org",
+            "ftp://example.org",
+            "https://example.org/?a",
+            "https://u@example.org",
+        ] {
             assert!(matches!(
                 lookup(&[(keys::REGISTRATION_KEY, KEY), (keys::ISSUER, issuer)]),
                 Err(OptionsError::InvalidIssuer(_))

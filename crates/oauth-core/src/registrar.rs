@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::crypto::{self, PerHostKey};
-use crate::metadata::{self, AllowLists, ClientMetadata, ErrorCode, RegistrationError, TokenEndpointAuthMethod};
+use crate::metadata::{
+    self, AllowLists, ClientMetadata, ErrorCode, RegistrationError, TokenEndpointAuthMethod,
+};
 use crate::options::Options;
 
 /// How many random bytes go into each client id's `nonce` claim.

@@ -117,18 +117,37 @@ mod tests {
         assert!(parse_strict("https://example.org/cb").is_ok());
         assert_eq!(parse_strict(" https://example.org"), Err(UriError::Invalid));
         assert_eq!(parse_strict("https:example.org"), Err(UriError::Invalid));
-        assert_eq!(parse_strict("https:\\\\example.org"), Err(UriError::Invalid));
+        assert_eq!(
+            parse_strict("https:\\\\example.org"),
+            Err(UriError::Invalid)
+        );
         assert_eq!(parse_strict("/relative"), Err(UriError::Invalid));
-        assert_eq!(parse_strict("https://example.org/#x"), Err(UriError::Fragment));
-        assert_eq!(parse_strict("https://example.org/#"), Err(UriError::Fragment));
-        assert_eq!(parse_strict("https://u:p@example.org/"), Err(UriError::Invalid));
+        assert_eq!(
+            parse_strict("https://example.org/#x"),
+            Err(UriError::Fragment)
+        );
+        assert_eq!(
+            parse_strict("https://example.org/#"),
+            Err(UriError::Fragment)
+        );
+        assert_eq!(
+            parse_strict("https://u:p@example.org/"),
+            Err(UriError::Invalid)
+        );
         assert!(parse_strict("org.example:/cb").is_ok());
         assert!(parse_strict(OOB_URI).is_ok());
     }
 
     #[test]
     fn loopbacks() {
-        for h in ["https://localhost", "https://LOCALHOST.", "https://a.localhost", "https://127.0.0.1", "https://127.9.9.9", "https://[::1]"] {
+        for h in [
+            "https://localhost",
+            "https://LOCALHOST.",
+            "https://a.localhost",
+            "https://127.0.0.1",
+            "https://127.9.9.9",
+            "https://[::1]",
+        ] {
             let u = Url::parse(h).unwrap();
             assert!(is_loopback(&u.host().unwrap()), "{h}");
         }

@@ -20,9 +20,14 @@ fn options() -> Options {
 
 fn options_allowing_everything() -> Options {
     let mut o = options();
-    o.allowed_oauth2_grant_types = ["authorization_code", "refresh_token", "implicit", "password"]
-        .map(String::from)
-        .to_vec();
+    o.allowed_oauth2_grant_types = [
+        "authorization_code",
+        "refresh_token",
+        "implicit",
+        "password",
+    ]
+    .map(String::from)
+    .to_vec();
     o.allowed_oauth2_response_types = ["code", "token"].map(String::from).to_vec();
     o
 }
@@ -35,7 +40,12 @@ fn ctx(host: &str, nonce: u8) -> Context<'_> {
     }
 }
 
-fn request<'a>(method: &'a str, path: &'a str, content_type: Option<&'a str>, body: Body<'a>) -> Request<'a> {
+fn request<'a>(
+    method: &'a str,
+    path: &'a str,
+    content_type: Option<&'a str>,
+    body: Body<'a>,
+) -> Request<'a> {
     Request {
         method,
         path,
@@ -49,7 +59,12 @@ fn request<'a>(method: &'a str, path: &'a str, content_type: Option<&'a str>, bo
 fn post_with(options: &Options, body: &Value) -> Response {
     let bytes = body.to_string().into_bytes();
     handle(
-        &request("POST", REGISTER_PATH, Some("application/json"), Body::Complete(&bytes)),
+        &request(
+            "POST",
+            REGISTER_PATH,
+            Some("application/json"),
+            Body::Complete(&bytes),
+        ),
         Ok(options),
         &ctx(HOST, 7),
     )
@@ -103,7 +118,9 @@ fn assert_error(response: &Response, status: u16, error: &str) {
         String::from_utf8_lossy(&response.body)
     );
     assert!(
-        doc["error_description"].as_str().is_some_and(|d| !d.is_empty()),
+        doc["error_description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
         "error_description missing"
     );
     assert_eq!(response.header("content-type"), Some("application/json"));
@@ -121,7 +138,10 @@ fn valid_minimal_web_client_gets_defaults_and_a_secret() {
     let doc = created(&post(&web()));
     assert_eq!(doc["client_name"], "Example App");
     assert_eq!(doc["client_uri"], "https://app.example.com/");
-    assert_eq!(doc["redirect_uris"], json!(["https://app.example.com/callback"]));
+    assert_eq!(
+        doc["redirect_uris"],
+        json!(["https://app.example.com/callback"])
+    );
     assert_eq!(doc["application_type"], "web");
     assert_eq!(doc["token_endpoint_auth_method"], "client_secret_basic");
     assert_eq!(doc["grant_types"], json!(["authorization_code"]));
@@ -131,7 +151,11 @@ fn valid_minimal_web_client_gets_defaults_and_a_secret() {
     let id = doc["client_id"].as_str().unwrap();
     let secret = doc["client_secret"].as_str().unwrap();
     assert_eq!(secret.len(), 64);
-    assert!(secret.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert!(
+        secret
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
     let c = claims(id);
     assert_eq!(c["iat"], NOW);
     assert_eq!(c["host"], HOST);
@@ -188,7 +212,10 @@ fn valid_explicit_native_with_several_redirects() {
 
 #[test]
 fn valid_public_client_gets_no_secret() {
-    let doc = created(&post(&with(web(), json!({"token_endpoint_auth_method": "none"}))));
+    let doc = created(&post(&with(
+        web(),
+        json!({"token_endpoint_auth_method": "none"}),
+    )));
     assert_eq!(doc["token_endpoint_auth_method"], "none");
     assert!(doc.get("client_secret").is_none());
     assert!(doc.get("client_secret_expires_at").is_none());
@@ -236,7 +263,10 @@ fn valid_authorization_code_with_refresh_token() {
         json!({"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"]}),
     );
     let doc = created(&post(&body));
-    assert_eq!(doc["grant_types"], json!(["authorization_code", "refresh_token"]));
+    assert_eq!(
+        doc["grant_types"],
+        json!(["authorization_code", "refresh_token"])
+    );
 }
 
 #[test]
@@ -268,7 +298,10 @@ fn valid_optional_descriptive_fields_are_kept() {
     );
     let doc = created(&post(&body));
     assert_eq!(doc["scope"], "openid xmpp profile:read");
-    assert_eq!(doc["contacts"], json!(["admin@example.com", "ops@example.com"]));
+    assert_eq!(
+        doc["contacts"],
+        json!(["admin@example.com", "ops@example.com"])
+    );
     assert_eq!(doc["software_id"], "4NRB1-0XZABZI9E6-5SM3R");
     assert_eq!(doc["software_version"], "2.1");
 }
@@ -302,7 +335,10 @@ fn valid_unknown_and_server_only_fields_are_dropped_before_signing() {
 
 #[test]
 fn valid_null_members_count_as_absent() {
-    let body = with(web(), json!({"logo_uri": null, "grant_types": null, "scope": null}));
+    let body = with(
+        web(),
+        json!({"logo_uri": null, "grant_types": null, "scope": null}),
+    );
     let doc = created(&post(&body));
     assert!(doc.get("logo_uri").is_none());
     assert_eq!(doc["grant_types"], json!(["authorization_code"]));
@@ -345,7 +381,12 @@ fn valid_host_comparison_ignores_case() {
 #[test]
 fn valid_same_metadata_never_gives_the_same_id_or_secret() {
     let bytes = web().to_string().into_bytes();
-    let req = request("POST", REGISTER_PATH, Some("application/json"), Body::Complete(&bytes));
+    let req = request(
+        "POST",
+        REGISTER_PATH,
+        Some("application/json"),
+        Body::Complete(&bytes),
+    );
     let a = created(&handle(&req, Ok(&options()), &ctx(HOST, 1)));
     let b = created(&handle(&req, Ok(&options()), &ctx(HOST, 2)));
     assert_ne!(a["client_id"], b["client_id"]);
@@ -358,7 +399,10 @@ fn valid_with_ttl_sets_exp_and_secret_expiry() {
     o.oauth2_registration_ttl = Some(3600);
     let doc = created(&post_with(&o, &web()));
     assert_eq!(doc["client_secret_expires_at"], NOW + 3600);
-    assert_eq!(claims(doc["client_id"].as_str().unwrap())["exp"], NOW + 3600);
+    assert_eq!(
+        claims(doc["client_id"].as_str().unwrap())["exp"],
+        NOW + 3600
+    );
 }
 
 // ---------------------------------------------------------------- invalid
@@ -499,7 +543,10 @@ fn post_raw(content_type: Option<&str>, body: Body<'_>) -> Response {
 
 #[test]
 fn malformed_json_is_invalid_request() {
-    let r = post_raw(Some("application/json"), Body::Complete(b"{\"client_name\": "));
+    let r = post_raw(
+        Some("application/json"),
+        Body::Complete(b"{\"client_name\": "),
+    );
     assert_error(&r, 400, "invalid_request");
 }
 
@@ -550,10 +597,16 @@ fn oversized_body_is_413() {
     doc["pad"] = Value::from("x".repeat(padding));
     let at_limit = doc.to_string().into_bytes();
     assert_eq!(at_limit.len(), MAX_BODY_BYTES);
-    assert_eq!(post_raw(Some("application/json"), Body::Complete(&at_limit)).status, 201);
+    assert_eq!(
+        post_raw(Some("application/json"), Body::Complete(&at_limit)).status,
+        201
+    );
     doc["pad"] = Value::from("x".repeat(padding + 1));
     let over = doc.to_string().into_bytes();
-    assert_eq!(post_raw(Some("application/json"), Body::Complete(&over)).status, 413);
+    assert_eq!(
+        post_raw(Some("application/json"), Body::Complete(&over)).status,
+        413
+    );
 }
 
 #[test]
@@ -571,9 +624,20 @@ fn other_methods_on_register_are_405() {
 
 #[test]
 fn unknown_paths_are_404() {
-    for path in ["/oauth2/", "/oauth2/registerx", "/oauth2/register/", "/oauth2/token", "/"] {
+    for path in [
+        "/oauth2/",
+        "/oauth2/registerx",
+        "/oauth2/register/",
+        "/oauth2/token",
+        "/",
+    ] {
         let r = handle(
-            &request("POST", path, Some("application/json"), Body::Complete(b"{}")),
+            &request(
+                "POST",
+                path,
+                Some("application/json"),
+                Body::Complete(b"{}"),
+            ),
             Ok(&options()),
             &ctx(HOST, 1),
         );
@@ -585,7 +649,12 @@ fn unknown_paths_are_404() {
 fn query_string_is_ignored_for_routing() {
     let bytes = web().to_string().into_bytes();
     let r = handle(
-        &request("POST", "/oauth2/register?x=1", Some("application/json"), Body::Complete(&bytes)),
+        &request(
+            "POST",
+            "/oauth2/register?x=1",
+            Some("application/json"),
+            Body::Complete(&bytes),
+        ),
         Ok(&options()),
         &ctx(HOST, 1),
     );
@@ -599,7 +668,12 @@ fn missing_or_short_key_is_500_without_the_key() {
         let bytes = web().to_string().into_bytes();
         for (method, path) in [("POST", REGISTER_PATH), ("GET", WELL_KNOWN_PATH)] {
             let r = handle(
-                &request(method, path, Some("application/json"), Body::Complete(&bytes)),
+                &request(
+                    method,
+                    path,
+                    Some("application/json"),
+                    Body::Complete(&bytes),
+                ),
                 Err(&error),
                 &ctx(HOST, 1),
             );
@@ -615,7 +689,12 @@ fn missing_or_short_key_is_500_without_the_key() {
 fn register(options: &Options, host: &str, body: &Value) -> (String, Option<String>) {
     let bytes = body.to_string().into_bytes();
     let r = handle(
-        &request("POST", REGISTER_PATH, Some("application/json"), Body::Complete(&bytes)),
+        &request(
+            "POST",
+            REGISTER_PATH,
+            Some("application/json"),
+            Body::Complete(&bytes),
+        ),
         Ok(options),
         &ctx(host, 9),
     );
@@ -629,14 +708,20 @@ fn register(options: &Options, host: &str, body: &Value) -> (String, Option<Stri
 #[test]
 fn verify_returns_the_registered_metadata() {
     let o = options();
-    let body = with(web(), json!({"scope": "openid", "contacts": ["a@example.com"]}));
+    let body = with(
+        web(),
+        json!({"scope": "openid", "contacts": ["a@example.com"]}),
+    );
     let (id, secret) = register(&o, HOST, &body);
     let registrar = Registrar::new(&o, HOST);
     let client = registrar.verify(&id, secret.as_deref(), NOW).unwrap();
     assert_eq!(client.client_id, id);
     assert_eq!(client.issued_at, NOW);
     assert_eq!(client.expires_at, None);
-    assert_eq!(client.metadata.redirect_uris, ["https://app.example.com/callback"]);
+    assert_eq!(
+        client.metadata.redirect_uris,
+        ["https://app.example.com/callback"]
+    );
     assert_eq!(client.metadata.scope.as_deref(), Some("openid"));
     // Without a secret only the id is checked (authorization endpoint).
     assert!(registrar.verify(&id, None, NOW).is_ok());
@@ -659,7 +744,8 @@ fn verify_rejects_a_wrong_secret() {
         );
     }
     // Another client's secret does not fit.
-    let (other_id, other_secret) = register(&o, HOST, &with(web(), json!({"client_name": "Other"})));
+    let (other_id, other_secret) =
+        register(&o, HOST, &with(web(), json!({"client_name": "Other"})));
     assert_ne!(other_id, id);
     assert_eq!(
         registrar.verify(&id, other_secret.as_deref(), NOW),
@@ -670,7 +756,11 @@ fn verify_rejects_a_wrong_secret() {
 #[test]
 fn verify_rejects_a_secret_for_a_public_client() {
     let o = options();
-    let (id, secret) = register(&o, HOST, &with(web(), json!({"token_endpoint_auth_method": "none"})));
+    let (id, secret) = register(
+        &o,
+        HOST,
+        &with(web(), json!({"token_endpoint_auth_method": "none"})),
+    );
     assert!(secret.is_none());
     let registrar = Registrar::new(&o, HOST);
     assert!(registrar.verify(&id, None, NOW).is_ok());
@@ -702,8 +792,15 @@ fn verify_rejects_a_tampered_jwt() {
         Err(VerifyError::InvalidClientId)
     );
     // The forger's secret for the forged id is also wrong.
-    let forged_secret = oauth_core::crypto::hex(&oauth_core::crypto::hmac_sha256(b"guess", forged.as_bytes()));
-    assert!(registrar.verify(&forged, Some(&forged_secret), NOW).is_err());
+    let forged_secret = oauth_core::crypto::hex(&oauth_core::crypto::hmac_sha256(
+        b"guess",
+        forged.as_bytes(),
+    ));
+    assert!(
+        registrar
+            .verify(&forged, Some(&forged_secret), NOW)
+            .is_err()
+    );
 
     // Signature flipped.
     let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
@@ -720,7 +817,10 @@ fn verify_rejects_a_tampered_jwt() {
         URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#),
         parts[1]
     );
-    assert_eq!(registrar.verify(&none, None, NOW), Err(VerifyError::InvalidClientId));
+    assert_eq!(
+        registrar.verify(&none, None, NOW),
+        Err(VerifyError::InvalidClientId)
+    );
 
     // Garbage.
     for junk in ["", "a.b", "a.b.c", &format!("{id}."), &id[1..]] {
@@ -737,7 +837,10 @@ fn cross_tenant_client_ids_never_verify() {
     let o = options();
     let (id, secret) = register(&o, "example.org", &web());
     let other = Registrar::new(&o, "example.net");
-    assert_eq!(other.verify(&id, None, NOW), Err(VerifyError::InvalidClientId));
+    assert_eq!(
+        other.verify(&id, None, NOW),
+        Err(VerifyError::InvalidClientId)
+    );
     assert_eq!(
         other.verify(&id, secret.as_deref(), NOW),
         Err(VerifyError::InvalidClientId)
@@ -746,7 +849,11 @@ fn cross_tenant_client_ids_never_verify() {
     let home = Registrar::new(&o, "example.org");
     assert_ne!(home.per_host_key(), other.per_host_key());
     // Host names are compared case-insensitively.
-    assert!(Registrar::new(&o, "Example.ORG").verify(&id, secret.as_deref(), NOW).is_ok());
+    assert!(
+        Registrar::new(&o, "Example.ORG")
+            .verify(&id, secret.as_deref(), NOW)
+            .is_ok()
+    );
     // A different registration key on the same host rejects it as well.
     let rekeyed = Options::new("another-registration-key-0123456789").unwrap();
     assert_eq!(
@@ -767,7 +874,10 @@ fn ttl_expiry_is_enforced() {
         registrar.verify(&id, secret.as_deref(), NOW + 60),
         Err(VerifyError::Expired)
     );
-    assert_eq!(registrar.verify(&id, None, NOW + 10_000), Err(VerifyError::Expired));
+    assert_eq!(
+        registrar.verify(&id, None, NOW + 10_000),
+        Err(VerifyError::Expired)
+    );
 }
 
 #[test]
@@ -809,13 +919,21 @@ fn secret_is_hmac_of_client_id_under_per_host_key() {
     let o = options();
     let (id, secret) = register(&o, HOST, &web());
     let key = Registrar::new(&o, HOST).per_host_key().clone();
-    let expected = oauth_core::crypto::hex(&oauth_core::crypto::hmac_sha256(key.as_bytes(), id.as_bytes()));
+    let expected = oauth_core::crypto::hex(&oauth_core::crypto::hmac_sha256(
+        key.as_bytes(),
+        id.as_bytes(),
+    ));
     assert_eq!(secret.as_deref(), Some(expected.as_str()));
 }
 
 // ---------------------------------------------------------------- well-known
 
-fn well_known(method: &str, scheme: Option<&str>, authority: Option<&str>, options: &Options) -> Response {
+fn well_known(
+    method: &str,
+    scheme: Option<&str>,
+    authority: Option<&str>,
+    options: &Options,
+) -> Response {
     handle(
         &Request {
             method,
@@ -837,8 +955,14 @@ fn well_known_lists_the_registration_endpoint() {
     assert_eq!(r.header("content-type"), Some("application/json"));
     let doc = r.json();
     assert_eq!(doc["issuer"], "https://example.org");
-    assert_eq!(doc["registration_endpoint"], "https://example.org/oauth2/register");
-    assert_eq!(doc["grant_types_supported"], json!(["authorization_code", "refresh_token"]));
+    assert_eq!(
+        doc["registration_endpoint"],
+        "https://example.org/oauth2/register"
+    );
+    assert_eq!(
+        doc["grant_types_supported"],
+        json!(["authorization_code", "refresh_token"])
+    );
     assert_eq!(doc["response_types_supported"], json!(["code"]));
     assert_eq!(
         doc["token_endpoint_auth_methods_supported"],
@@ -851,12 +975,20 @@ fn well_known_issuer_follows_the_request_for_this_host_only() {
     let o = options();
     let doc = well_known("GET", Some("http"), Some("Example.org:8080"), &o).json();
     assert_eq!(doc["issuer"], "http://example.org:8080");
-    assert_eq!(doc["registration_endpoint"], "http://example.org:8080/oauth2/register");
+    assert_eq!(
+        doc["registration_endpoint"],
+        "http://example.org:8080/oauth2/register"
+    );
     // Default port dropped.
     let doc = well_known("GET", Some("https"), Some("example.org:443"), &o).json();
     assert_eq!(doc["issuer"], "https://example.org");
     // A Host header naming another host, or junk, falls back to the tenant.
-    for authority in [Some("evil.example.net"), Some("example.org/x"), Some("u@example.org"), None] {
+    for authority in [
+        Some("evil.example.net"),
+        Some("example.org/x"),
+        Some("u@example.org"),
+        None,
+    ] {
         let doc = well_known("GET", Some("https"), authority, &o).json();
         assert_eq!(doc["issuer"], "https://example.org", "{authority:?}");
     }
@@ -868,7 +1000,10 @@ fn well_known_uses_the_configured_issuer() {
     o.oauth2_issuer = Some("https://auth.example.org".to_owned());
     let doc = well_known("GET", Some("http"), Some("example.org:8080"), &o).json();
     assert_eq!(doc["issuer"], "https://auth.example.org");
-    assert_eq!(doc["registration_endpoint"], "https://auth.example.org/oauth2/register");
+    assert_eq!(
+        doc["registration_endpoint"],
+        "https://auth.example.org/oauth2/register"
+    );
 }
 
 #[test]

@@ -16,11 +16,12 @@
 //! `oauth2_issuer` (optional).
 
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod bindings {
     wit_bindgen::generate!({
         world: "oauth-register",
-        path: "/tmp/witcheck",
+        path: "../../wit",
         with: {
             "wasi:http/types@0.2.12": wasip2::http::types,
             "wasi:io/error@0.2.12": wasip2::io::error,
@@ -181,13 +182,12 @@ fn send(out: ResponseOutparam, response: &endpoint::Response) {
         return;
     };
     ResponseOutparam::set(out, Ok(outgoing));
-    if let Ok(mut stream) = body.write() {
-        if let Err(e) = stream
+    if let Ok(mut stream) = body.write()
+        && let Err(e) = stream
             .write_all(&response.body)
-            .and_then(|()| stream.flush())
-        {
-            eprintln!("oauth-register: writing the response failed: {e}");
-        }
+            .and_then(|()| std::io::Write::flush(&mut stream))
+    {
+        eprintln!("oauth-register: writing the response failed: {e}");
     }
     if let Err(e) = OutgoingBody::finish(body, None) {
         eprintln!("oauth-register: finishing the response failed: {e:?}");

@@ -76,12 +76,13 @@ fn percent_decode(s: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -99,12 +100,18 @@ mod tests {
 
     #[test]
     fn plain_assets() {
-        assert_eq!(AssetPath::parse("/style.css").unwrap().relative(), "style.css");
+        assert_eq!(
+            AssetPath::parse("/style.css").unwrap().relative(),
+            "style.css"
+        );
         assert_eq!(
             AssetPath::parse("/img//logo.svg?v=2").unwrap().relative(),
             "img/logo.svg"
         );
-        assert_eq!(AssetPath::parse("/a%20b.png").unwrap().relative(), "a b.png");
+        assert_eq!(
+            AssetPath::parse("/a%20b.png").unwrap().relative(),
+            "a b.png"
+        );
         assert_eq!(AssetPath::parse("/x.css").unwrap().extension(), Some("css"));
     }
 
@@ -124,20 +131,35 @@ mod tests {
         ] {
             assert!(AssetPath::parse(p).is_err(), "{p} must be refused");
         }
-        assert_eq!(AssetPath::parse("etc/passwd"), Err(AssetPathError::NotAbsolute));
+        assert_eq!(
+            AssetPath::parse("etc/passwd"),
+            Err(AssetPathError::NotAbsolute)
+        );
     }
 
     #[test]
     fn template_and_root_are_not_assets() {
         assert_eq!(AssetPath::parse("/"), Err(AssetPathError::NotAnAsset));
-        assert_eq!(AssetPath::parse("/index.html"), Err(AssetPathError::NotAnAsset));
-        assert_eq!(AssetPath::parse("/%69ndex.html"), Err(AssetPathError::NotAnAsset));
-        assert_eq!(AssetPath::parse("//index.html"), Err(AssetPathError::NotAnAsset));
+        assert_eq!(
+            AssetPath::parse("/index.html"),
+            Err(AssetPathError::NotAnAsset)
+        );
+        assert_eq!(
+            AssetPath::parse("/%69ndex.html"),
+            Err(AssetPathError::NotAnAsset)
+        );
+        assert_eq!(
+            AssetPath::parse("//index.html"),
+            Err(AssetPathError::NotAnAsset)
+        );
     }
 
     #[test]
     fn bad_encoding() {
-        assert_eq!(AssetPath::parse("/%ff.css"), Err(AssetPathError::BadEncoding));
+        assert_eq!(
+            AssetPath::parse("/%ff.css"),
+            Err(AssetPathError::BadEncoding)
+        );
         assert_eq!(AssetPath::parse("/%zz").unwrap().relative(), "%zz");
     }
 }

@@ -58,7 +58,8 @@ impl TemplateContext {
         message: Option<Message>,
     ) -> Self {
         let mut var = variables.clone();
-        var.entry("links").or_insert_with(|| Value::Array(Vec::new()));
+        var.entry("links")
+            .or_insert_with(|| Value::Array(Vec::new()));
         var.entry("webchat").or_insert(Value::Null);
         if let Some(Value::Array(links)) = var.get_mut("links") {
             for link in links.iter_mut() {

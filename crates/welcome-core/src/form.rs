@@ -80,7 +80,9 @@ mod tests {
     #[test]
     fn content_type_checks() {
         assert!(check_content_type(None).is_ok());
-        assert!(check_content_type(Some("application/x-www-form-urlencoded; charset=UTF-8")).is_ok());
+        assert!(
+            check_content_type(Some("application/x-www-form-urlencoded; charset=UTF-8")).is_ok()
+        );
         assert!(check_content_type(Some("application/json")).is_err());
     }
 }

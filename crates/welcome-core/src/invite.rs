@@ -50,7 +50,10 @@ mod tests {
             landing_page("https://{host}/invite?{invite.token}", "example.org", "t_1"),
             "https://example.org/invite?t_1"
         );
-        assert_eq!(landing_page("https://x/{token}", "h", "a b"), "https://x/a+b");
+        assert_eq!(
+            landing_page("https://x/{token}", "h", "a b"),
+            "https://x/a+b"
+        );
     }
 
     #[test]

@@ -10,9 +10,11 @@ pub mod decision;
 pub mod form;
 pub mod invite;
 pub mod options;
+pub mod render;
 
 pub use asset_path::{AssetPath, AssetPathError};
 pub use context::{Message, RequestInfo, TemplateContext};
 pub use decision::Decision;
 pub use form::{FormError, decode_form};
 pub use options::{OptionError, PageOptions};
+pub use render::render;

@@ -126,13 +126,51 @@ pub fn parse_seconds(key: &str, value: &str) -> Result<u64, OptionError> {
 /// Parses `welcome_page_variables` (JSON text) into an object.
 pub fn parse_variables(text: &str) -> Result<Map<String, Value>, OptionError> {
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Object(map)) => {
+            check_links(&map)?;
+            Ok(map)
+        }
         Ok(other) => Err(OptionError::NotTable(format!(
             "found {}",
             json_kind(&other)
         ))),
         Err(e) => Err(OptionError::NotTable(e.to_string())),
     }
+}
+
+/// `var.links` is what the shipped template lists: a list of tables with
+/// string `text`, `href` and (optionally) `class`.
+fn check_links(vars: &Map<String, Value>) -> Result<(), OptionError> {
+    let Some(links) = vars.get("links") else {
+        return Ok(());
+    };
+    let Value::Array(items) = links else {
+        return Err(OptionError::NotTable(format!(
+            "`links` must be a list of {{ text, href, class }} tables, found {}",
+            json_kind(links)
+        )));
+    };
+    for (i, item) in items.iter().enumerate() {
+        let Value::Object(link) = item else {
+            return Err(OptionError::NotTable(format!(
+                "`links[{i}]` must be a table with text and href, found {}",
+                json_kind(item)
+            )));
+        };
+        for key in ["text", "href"] {
+            if !matches!(link.get(key), Some(Value::String(_))) {
+                return Err(OptionError::NotTable(format!(
+                    "`links[{i}].{key}` must be a string"
+                )));
+            }
+        }
+        if link.get("class").is_some_and(|c| !c.is_string()) {
+            return Err(OptionError::NotTable(format!(
+                "`links[{i}].class` must be a string"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -196,5 +234,30 @@ mod tests {
     fn variables_are_an_object() {
         let o = opts(&[("host", "h"), ("welcome_page_variables", r#"{"a": 1}"#)]).unwrap();
         assert_eq!(o.variables["a"], 1);
+    }
+
+    #[test]
+    fn links_must_be_tables_with_text_and_href() {
+        let bad = [
+            r#"{"links": "x"}"#,
+            r#"{"links": ["x"]}"#,
+            r#"{"links": [{"text": "t"}]}"#,
+            r#"{"links": [{"text": "t", "href": 1}]}"#,
+            r#"{"links": [{"text": "t", "href": "/", "class": []}]}"#,
+        ];
+        for v in bad {
+            let e = opts(&[("host", "h"), ("welcome_page_variables", v)]).unwrap_err();
+            assert!(e.to_string().contains("links"), "{v}: {e}");
+        }
+        assert!(
+            opts(&[
+                ("host", "h"),
+                (
+                    "welcome_page_variables",
+                    r#"{"links": [{"text": "t", "href": "/"}]}"#
+                )
+            ])
+            .is_ok()
+        );
     }
 }

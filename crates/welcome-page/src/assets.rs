@@ -28,7 +28,8 @@ pub fn serve(req: &Request) -> Response {
     let content_type = mime_guess::from_ext(asset.extension().unwrap_or(""))
         .first_raw()
         .unwrap_or("application/octet-stream");
-    let content_type = if content_type.starts_with("text/") || content_type.ends_with("javascript") {
+    let content_type = if content_type.starts_with("text/") || content_type.ends_with("javascript")
+    {
         format!("{content_type}; charset=utf-8")
     } else {
         content_type.to_string()
@@ -75,7 +76,10 @@ fn etag(len: u64, modified: SystemTime) -> String {
 }
 
 fn truncate_to_seconds(t: SystemTime) -> SystemTime {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
@@ -83,9 +87,10 @@ fn truncate_to_seconds(t: SystemTime) -> SystemTime {
 /// `If-Modified-Since`.
 fn not_modified(req: &Request, etag: &str, modified: SystemTime) -> bool {
     if let Some(inm) = req.header("if-none-match") {
-        return inm.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag
-        });
+        return inm
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag);
     }
     if let Some(ims) = req.header("if-modified-since")
         && let Ok(since) = httpdate::parse_http_date(ims)

@@ -44,7 +44,12 @@ impl Request {
             .headers()
             .entries()
             .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), String::from_utf8_lossy(&v).into_owned()))
+            .map(|(k, v)| {
+                (
+                    k.to_ascii_lowercase(),
+                    String::from_utf8_lossy(&v).into_owned(),
+                )
+            })
             .collect();
         let body = read_body(&req)?;
         Ok(Self {
@@ -206,14 +211,12 @@ impl Response {
             return;
         };
         ResponseOutparam::set(out, Ok(resp));
-        if !self.body.is_empty() {
-            if let Ok(mut stream) = body.write() {
-                if let Err(e) = Write::write_all(&mut stream, &self.body)
-                    .and_then(|_| Write::flush(&mut stream))
-                {
-                    eprintln!("welcome-page: writing the response failed: {e}");
-                }
-            }
+        if !self.body.is_empty()
+            && let Ok(mut stream) = body.write()
+            && let Err(e) =
+                Write::write_all(&mut stream, &self.body).and_then(|_| Write::flush(&mut stream))
+        {
+            eprintln!("welcome-page: writing the response failed: {e}");
         }
         if let Err(e) = OutgoingBody::finish(body, None) {
             eprintln!("welcome-page: finishing the response failed: {e:?}");

@@ -1,6 +1,5 @@
 //! Rendering the page template with the tenant's options.
 
-use tinytemplate::TinyTemplate;
 use welcome_core::{Message, PageOptions, RequestInfo, TemplateContext};
 
 use crate::TEMPLATE_ROOT;
@@ -10,13 +9,8 @@ use crate::http::{Request, Response};
 /// Reads the tenant's options from the config store.
 pub fn options() -> Result<PageOptions, String> {
     let pairs = store::get_all().map_err(|e| format!("config store: {e:?}"))?;
-    PageOptions::from_lookup(|key| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    })
-    .map_err(|e| e.to_string())
+    PageOptions::from_lookup(|key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()))
+        .map_err(|e| e.to_string())
 }
 
 /// Renders the page with an optional alert, answering `status`.
@@ -45,12 +39,15 @@ pub fn show_with(
         },
         message,
     );
-    let path = format!("{TEMPLATE_ROOT}/{}", welcome_core::asset_path::TEMPLATE_FILE);
+    let path = format!(
+        "{TEMPLATE_ROOT}/{}",
+        welcome_core::asset_path::TEMPLATE_FILE
+    );
     let source = match std::fs::read_to_string(&path) {
         Ok(s) => s,
         Err(e) => return misconfigured(&format!("reading template {path}: {e}")),
     };
-    match render(&source, &ctx) {
+    match welcome_core::render(&source, &ctx) {
         Ok(html) => {
             let resp = Response::html(status, html);
             if req.method == "HEAD" {
@@ -61,13 +58,6 @@ pub fn show_with(
         }
         Err(e) => misconfigured(&format!("rendering template {path}: {e}")),
     }
-}
-
-/// Renders template `source` with `ctx` (HTML-escaping every value).
-pub fn render(source: &str, ctx: &TemplateContext) -> Result<String, tinytemplate::error::Error> {
-    let mut tt = TinyTemplate::new();
-    tt.add_template("index", source)?;
-    tt.render("index", ctx)
 }
 
 /// A 500 for a tenant whose options or template are broken; the cause goes
