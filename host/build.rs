@@ -10,7 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Guest packages: (cargo package, env var the path is exposed as).
-const GUESTS: &[(&str, &str)] = &[("welcome-page", "WELCOME_PAGE_WASM")];
+const GUESTS: &[(&str, &str)] = &[
+    ("welcome-page", "WELCOME_PAGE_WASM"),
+    ("oauth-register", "WELCOME_OAUTH_REGISTER_WASM"),
+    ("invites-kv", "WELCOME_INVITES_KV_WASM"),
+];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets this"));

@@ -6,6 +6,15 @@ use std::path::{Path, PathBuf};
 /// The welcome page component, built by `build.rs`.
 pub const WELCOME_PAGE_WASM: &[u8] = include_bytes!(env!("WELCOME_PAGE_WASM"));
 
+/// The built-in components by the name a configuration uses.
+pub fn builtin(name: &str) -> Option<&'static [u8]> {
+    Some(match name {
+        "welcome-page" => WELCOME_PAGE_WASM,
+        "oauth-register" => include_bytes!(env!("WELCOME_OAUTH_REGISTER_WASM")),
+        _ => return None,
+    })
+}
+
 /// The shipped template's files (path relative to the template directory,
 /// contents).
 pub const DEFAULT_TEMPLATE: &[(&str, &[u8])] = &[

@@ -3,16 +3,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use welcome_host::config::Config;
+use welcome_host::app::App;
+use welcome_host::config::{Config, KvKind};
 use welcome_host::embedded::materialize_default_template;
 use welcome_host::invites::InviteStore;
-use welcome_host::runtime::{self, PageLimits, Runtime};
-use welcome_host::server::{self, App};
-use welcome_host::tenants::Tenants;
+use welcome_host::kv::{KvBackend, MemoryKv, SqliteKv};
+use welcome_host::registry::{self, Registry, Role};
+use welcome_host::services::{Counters, Services};
+use welcome_host::{admin, reload, runtime, server};
 
 /// A chat server's welcome page, run as WebAssembly components.
 #[derive(Parser)]
@@ -40,6 +41,11 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Work with plugin components.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
     /// List the invites in the store, one JSON object a line.
     Invites {
         /// The configuration file (TOML).
@@ -48,6 +54,18 @@ enum Command {
         /// Only this host's invites.
         #[arg(long)]
         host: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Check that a component implements a world, and list its imports.
+    Check {
+        /// The component (.wasm).
+        file: PathBuf,
+        /// What it should be: policy, invite-backend or http.
+        #[arg(long, default_value = "policy")]
+        kind: String,
     },
 }
 
@@ -72,6 +90,9 @@ fn main() -> ExitCode {
             })
             .map_err(anyhow::Error::from),
         Command::Invites { config, host } => list_invites(config, host),
+        Command::Plugin {
+            command: PluginCommand::Check { file, kind },
+        } => plugin_check(&file, &kind),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -84,7 +105,7 @@ fn main() -> ExitCode {
 
 fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
     let config = Config::load(&config_path)?;
-    let server = &config.server;
+    let server = config.server.clone();
     std::fs::create_dir_all(&server.data_dir)
         .with_context(|| format!("creating data directory {}", server.data_dir.display()))?;
     let shipped = materialize_default_template(&server.data_dir).with_context(|| {
@@ -95,18 +116,29 @@ fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::
     })?;
     let invites = InviteStore::open(&server.data_dir.join("invites.sqlite3"))
         .context("opening the invite store")?;
-    let tenants = Tenants::from_config(&config, &shipped);
-    let engine = runtime::engine(server)?;
-    let limits = PageLimits {
-        memory_bytes: server.page_memory_bytes,
-        timeout: Duration::from_millis(server.page_timeout_ms),
+    let kv: Arc<dyn KvBackend> = match server.kv {
+        KvKind::Memory => Arc::new(MemoryKv::default()),
+        KvKind::Sqlite => Arc::new(
+            SqliteKv::open(&server.data_dir.join("kv.sqlite3"))
+                .context("opening the key-value store")?,
+        ),
     };
-    let runtime = Runtime::new(engine, tenants.iter(), invites, limits)?;
-    let app = Arc::new(App {
-        tenants,
-        runtime,
-        max_body_bytes: server.max_body_bytes,
+    let engine = runtime::engine(&server)?;
+    let services = Arc::new(Services {
+        engine: engine.clone(),
+        invites,
+        kv,
+        failures: Counters::default(),
     });
+    let registry = Registry::new(engine)?;
+    let app = Arc::new(App::new(config, registry, services, shipped)?);
+    let admin_token = match server.admin_listen {
+        Some(_) => Some(Arc::new(admin::token(
+            server.admin_token.as_deref(),
+            &server.data_dir,
+        )?)),
+        None => None,
+    };
     let addr = listen.unwrap_or(server.listen);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -117,7 +149,15 @@ fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::
             .await
             .with_context(|| format!("listening on {addr}"))?;
         let bound = listener.local_addr()?;
-        tracing::info!(hosts = config.hosts.len(), config = %config.file.display(), "serving");
+        if let (Some(admin_addr), Some(token)) = (server.admin_listen, admin_token) {
+            let admin_listener = admin::bind(admin_addr)
+                .await
+                .with_context(|| format!("listening on {admin_addr} (admin)"))?;
+            println!("welcome: admin on http://{}", admin_listener.local_addr()?);
+            tokio::spawn(admin::serve(app.clone(), admin_listener, token));
+        }
+        reload::spawn(app.clone())?;
+        tracing::info!(config = %app.config_path().display(), "serving");
         // Tests and scripts read this line to learn the port.
         println!("welcome: listening on http://{bound}");
         server::serve(app, listener, shutdown_signal()).await
@@ -144,6 +184,32 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+fn plugin_check(file: &std::path::Path, kind: &str) -> anyhow::Result<()> {
+    let role = match kind {
+        "policy" => Role::Policy,
+        "invite-backend" => Role::InviteBackend,
+        "http" => Role::Http,
+        other => anyhow::bail!("unknown kind {other:?}: use policy, invite-backend or http"),
+    };
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(true);
+    let engine = wasmtime::Engine::new(&config)?;
+    let imports = registry::imports(&engine, &bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| file.display().to_string())?;
+    println!("{}: imports", file.display());
+    for i in &imports {
+        println!("  {i}");
+    }
+    Registry::new(engine)?
+        .compile(&bytes, role)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{} does not implement {}", file.display(), role.world()))?;
+    println!("{}: implements {}", file.display(), role.world());
+    Ok(())
 }
 
 fn list_invites(config_path: PathBuf, host: Option<String>) -> anyhow::Result<()> {

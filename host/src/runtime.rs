@@ -1,29 +1,26 @@
 //! The wasmtime side: one `Engine` (pooling allocator, epoch interruption),
-//! one linker for page-like components, each component compiled once and
-//! kept pre-instantiated; a fresh `Store` per request.
+//! the linkers for each kind of component, and building a fresh `Store`
+//! with exactly the capabilities and limits a component is granted.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context as _;
 use wasmtime::{
     Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
     StoreLimitsBuilder,
 };
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{FsPerms, WasiCtx};
 use wasmtime_wasi_http::WasiHttpCtx;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
-use crate::bindings::{config_store, invites, policy, types};
-use crate::config::{ComponentRef, ServerConfig};
-use crate::embedded::WELCOME_PAGE_WASM;
-use crate::invites::InviteStore;
+use crate::bindings::{config_store, invites, kv_atomics, kv_store, policy, types};
+use crate::config::{Origin, ServerConfig};
+use crate::kv::KvScope;
 use crate::outgoing::OutgoingHttp;
-use crate::state::PageState;
-use crate::tenants::Tenant;
+use crate::state::{HostState, PageContext};
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -31,25 +28,11 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 /// The guest path the template directory is mounted at.
 pub const TEMPLATE_GUEST_DIR: &str = "/template";
 
-/// Limits applied to every page store.
-#[derive(Debug, Clone, Copy)]
-pub struct PageLimits {
-    /// Linear memory cap in bytes.
-    pub memory_bytes: usize,
-    /// Deadline for one request.
-    pub timeout: Duration,
-}
+/// The guest path a plugin's granted `files` directory is mounted at.
+pub const FILES_GUEST_DIR: &str = "/data";
 
-/// The engine and the pre-instantiated components.
-pub struct Runtime {
-    engine: Engine,
-    welcome_page: ProxyPre<PageState>,
-    mounted: HashMap<PathBuf, ProxyPre<PageState>>,
-    /// The native invite store.
-    pub invites: InviteStore,
-    /// Limits for page stores.
-    pub limits: PageLimits,
-}
+/// How much a component may write to stderr in one request.
+pub const STDERR_CAPACITY: usize = 64 * 1024;
 
 /// Builds the engine: async (wasi-http needs it), epoch interruption for
 /// deadlines, and a pooling allocator sized by `max_instances`.
@@ -62,7 +45,7 @@ pub fn engine(server: &ServerConfig) -> wasmtime::Result<Engine> {
     pool.total_core_instances(server.max_instances.saturating_mul(4));
     pool.total_memories(server.max_instances.saturating_mul(2));
     pool.total_tables(server.max_instances.saturating_mul(4));
-    pool.max_memory_size(server.page_memory_bytes);
+    pool.max_memory_size(server.page_memory_bytes.max(256 << 20));
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     let engine = Engine::new(&config).context("creating the wasmtime engine")?;
     // Deadlines need a clock: advance the epoch in the background.
@@ -80,114 +63,112 @@ pub fn engine(server: &ServerConfig) -> wasmtime::Result<Engine> {
     Ok(engine)
 }
 
-/// The linker for components that serve HTTP: WASI, WASI HTTP, the config
-/// store and the `welcome:page` imports.
-pub fn page_linker(engine: &Engine) -> wasmtime::Result<Linker<PageState>> {
+fn base_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    config_store::add_to_linker::<_, HasSelf<PageState>>(&mut linker, |s| s)?;
-    types::add_to_linker::<_, HasSelf<PageState>>(&mut linker, |s| s)?;
-    policy::add_to_linker::<_, HasSelf<PageState>>(&mut linker, |s| s)?;
-    invites::add_to_linker::<_, HasSelf<PageState>>(&mut linker, |s| s)?;
+    config_store::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
     Ok(linker)
 }
 
-/// Compiles a component that must export `wasi:http/incoming-handler`.
-pub fn pre_instantiate(
-    engine: &Engine,
-    linker: &Linker<PageState>,
-    bytes: &[u8],
-    what: &str,
-) -> wasmtime::Result<ProxyPre<PageState>> {
-    let component = Component::new(engine, bytes).with_context(|| format!("compiling {what}"))?;
-    let pre = linker
-        .instantiate_pre(&component)
-        .with_context(|| format!("linking {what}"))?;
-    ProxyPre::new(pre).with_context(|| format!("{what} does not export wasi:http/incoming-handler"))
+/// Components that serve HTTP (the page, mounted routes): WASI, WASI HTTP,
+/// the config store and the page's `welcome:page` imports.
+pub fn http_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = base_linker(engine)?;
+    types::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    policy::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    invites::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    Ok(linker)
 }
 
-impl Runtime {
-    /// Compiles the shipped page and every component the tenants mount.
-    pub fn new<'a>(
-        engine: Engine,
-        tenants: impl Iterator<Item = &'a Arc<Tenant>>,
-        invites: InviteStore,
-        limits: PageLimits,
-    ) -> wasmtime::Result<Self> {
-        let linker = page_linker(&engine)?;
-        let welcome_page =
-            pre_instantiate(&engine, &linker, WELCOME_PAGE_WASM, "the welcome page")?;
-        let mut mounted = HashMap::new();
-        for tenant in tenants {
-            for (_, component) in &tenant.routes {
-                if let ComponentRef::File(path) = component
-                    && !mounted.contains_key(path)
-                {
-                    let bytes = std::fs::read(path)
-                        .with_context(|| format!("reading {}", path.display()))?;
-                    let pre =
-                        pre_instantiate(&engine, &linker, &bytes, &path.display().to_string())?;
-                    mounted.insert(path.clone(), pre);
-                }
-            }
-        }
-        Ok(Self {
-            engine,
-            welcome_page,
-            mounted,
-            invites,
-            limits,
-        })
-    }
+/// Plugins (policies, invite backends): WASI, WASI HTTP (outgoing only where
+/// granted), the config store and the key-value store. No `welcome:page`
+/// imports: a plugin cannot create invites or call other policies.
+pub fn plugin_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = base_linker(engine)?;
+    kv_store::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    kv_atomics::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)?;
+    Ok(linker)
+}
 
-    /// The engine.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
+/// Everything that decides what a store may do.
+pub struct StoreSpec {
+    /// What the config store answers.
+    pub options: Arc<Vec<(String, String)>>,
+    /// Memory cap in bytes.
+    pub memory_bytes: usize,
+    /// Deadline.
+    pub timeout: Duration,
+    /// A directory preopened read-only, and where the guest sees it.
+    pub preopen: Option<(PathBuf, &'static str)>,
+    /// Environment variables.
+    pub environment: Vec<(String, String)>,
+    /// Origins outgoing HTTP may reach.
+    pub outgoing: Vec<Origin>,
+    /// Key-value namespace.
+    pub kv: Option<KvScope>,
+    /// For page stores.
+    pub page: Option<PageContext>,
+}
 
-    /// The pre-instantiated component for a route target.
-    pub fn component(&self, target: &ComponentRef) -> Option<&ProxyPre<PageState>> {
-        match target {
-            ComponentRef::WelcomePage => Some(&self.welcome_page),
-            ComponentRef::File(p) => self.mounted.get(p),
-        }
-    }
+/// A store and the pipe its stderr goes to (read it with [`drain_stderr`]).
+pub struct NewStore {
+    /// The store.
+    pub store: Store<HostState>,
+    /// Its stderr.
+    pub stderr: MemoryOutputPipe,
+}
 
-    /// A fresh store for one request of `tenant`, with its limits and
-    /// deadline set and its template directory preopened read-only.
-    pub fn new_store(&self, tenant: &Arc<Tenant>) -> wasmtime::Result<Store<PageState>> {
-        let mut wasi = WasiCtx::builder();
-        wasi.inherit_stderr()
-            .preopened_dir(&tenant.template_dir, TEMPLATE_GUEST_DIR, FsPerms::ReadOnly)
-            .with_context(|| {
-                format!(
-                    "opening template directory {}",
-                    tenant.template_dir.display()
-                )
-            })?;
-        let wasi = wasi.build();
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(self.limits.memory_bytes)
-            .instances(16)
-            .tables(64)
-            .memories(16)
-            .trap_on_grow_failure(true)
-            .build();
-        let state = PageState {
-            wasi,
-            http: WasiHttpCtx::new(),
-            outgoing: OutgoingHttp::default(),
-            table: ResourceTable::new(),
-            limits,
-            tenant: tenant.clone(),
-            invites: self.invites.clone(),
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        let ticks = (self.limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
-        Ok(store)
+/// Builds a fresh store from a spec, with its limits and deadline set.
+pub fn new_store(engine: &Engine, spec: StoreSpec) -> wasmtime::Result<NewStore> {
+    let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
+    let mut wasi = WasiCtx::builder();
+    wasi.stderr(stderr.clone())
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false);
+    if !spec.environment.is_empty() {
+        wasi.envs(&spec.environment);
+    }
+    if let Some((dir, guest)) = &spec.preopen {
+        wasi.preopened_dir(dir, guest, FsPerms::ReadOnly)
+            .with_context(|| format!("opening {}", dir.display()))?;
+    }
+    let limits = StoreLimitsBuilder::new()
+        .memory_size(spec.memory_bytes)
+        .instances(16)
+        .tables(64)
+        .memories(16)
+        .trap_on_grow_failure(true)
+        .build();
+    let state = HostState {
+        wasi: wasi.build(),
+        http: WasiHttpCtx::new(),
+        outgoing: OutgoingHttp::new(spec.outgoing, spec.timeout),
+        table: ResourceTable::new(),
+        limits,
+        options: spec.options,
+        kv: spec.kv,
+        page: spec.page,
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limits);
+    let ticks = (spec.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+    store.set_epoch_deadline(ticks);
+    store.epoch_deadline_trap();
+    Ok(NewStore { store, stderr })
+}
+
+/// Logs what a component wrote to stderr, line by line, tagged with its
+/// tenant and name (truncated: a component cannot flood the log).
+pub fn drain_stderr(pipe: &MemoryOutputPipe, tenant: &str, component: &str) {
+    let bytes = pipe.contents();
+    if bytes.is_empty() {
+        return;
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(20) {
+        let line: String = line.chars().take(500).collect();
+        tracing::warn!(host = %tenant, component = %component, "component says: {line}");
     }
 }

@@ -18,21 +18,16 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::{ErrorCode, Scheme};
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
-use crate::runtime::Runtime;
-use crate::tenants::Tenants;
+use crate::app::App;
+use crate::client_addr::client_addr;
+use crate::policies::plugin_spec;
+use crate::registry::Pre;
+use crate::runtime::{self, StoreSpec, TEMPLATE_GUEST_DIR};
+use crate::state::PageContext;
+use crate::tenants::is_page;
 
 /// The header carrying the client address to components (Spin's name).
 pub const CLIENT_ADDR_HEADER: &str = "spin-client-addr";
-
-/// Everything a request needs.
-pub struct App {
-    /// The tenants.
-    pub tenants: Tenants,
-    /// The engine and components.
-    pub runtime: Runtime,
-    /// Largest request body.
-    pub max_body_bytes: usize,
-}
 
 /// Serves until `shutdown` resolves, then lets requests in flight finish.
 pub async fn serve(
@@ -116,19 +111,22 @@ async fn dispatch(
     mut req: Request<Incoming>,
     peer: SocketAddr,
 ) -> Response<HyperOutgoingBody> {
+    // One snapshot for the whole request: a reload never changes it half-way.
+    let snapshot = app.snapshot();
+    let server = &snapshot.config.server;
     let host = req
         .headers()
         .get(hyper::header::HOST)
         .and_then(|h| h.to_str().ok());
-    let tenant = match app.tenants.resolve(host) {
+    let tenant = match snapshot.tenants.resolve(host) {
         Ok(t) => t,
         Err(e) => return plain(e.status(), &format!("{e}\n")),
     };
-    let Some(target) = tenant.route(req.uri().path()) else {
+    let Some(mounted) = tenant.route(req.uri().path()) else {
         return plain(404, "Not found.\n");
     };
-    let Some(pre) = app.runtime.component(target) else {
-        tracing::error!(host = %tenant.name, ?target, "route points at a component that is not loaded");
+    let Pre::Http(pre) = &mounted.plugin.component.pre else {
+        tracing::error!(host = %tenant.name, prefix = %mounted.prefix, "route points at a component that is not an HTTP handler");
         return plain(500, "Internal server error.\n");
     };
     if let Some(len) = req
@@ -136,25 +134,51 @@ async fn dispatch(
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
-        && len > app.max_body_bytes as u64
+        && len > server.max_body_bytes as u64
     {
         return plain(413, "Request body too large.\n");
     }
     // Only the server says who the client is.
+    let client = client_addr(peer.ip(), req.headers(), &server.trusted_proxies);
     let headers = req.headers_mut();
     headers.remove(CLIENT_ADDR_HEADER);
-    if let Ok(v) = hyper::header::HeaderValue::from_str(&peer.ip().to_string()) {
+    if let Ok(v) = hyper::header::HeaderValue::from_str(&client.to_string()) {
         headers.insert(CLIENT_ADDR_HEADER, v);
     }
 
-    let mut store = match app.runtime.new_store(&tenant) {
+    let plugin = &mounted.plugin;
+    let spec = if is_page(&plugin.config) {
+        StoreSpec {
+            options: plugin.options.clone(),
+            memory_bytes: plugin.config.memory_bytes,
+            timeout: plugin.config.timeout,
+            preopen: Some((tenant.template_dir.clone(), TEMPLATE_GUEST_DIR)),
+            environment: Vec::new(),
+            outgoing: Vec::new(),
+            kv: None,
+            page: Some(PageContext {
+                tenant: tenant.clone(),
+                services: app.services.clone(),
+            }),
+        }
+    } else {
+        StoreSpec {
+            kv: None,
+            ..plugin_spec(&tenant, &app.services, plugin)
+        }
+    };
+    let timeout = spec.timeout;
+    let runtime::NewStore { mut store, stderr } = match runtime::new_store(
+        &app.services.engine,
+        spec,
+    ) {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(host = %tenant.name, error = %format!("{e:#}"), "cannot prepare the request");
             return plain(500, "Internal server error.\n");
         }
     };
-    let limit = app.max_body_bytes;
+    let limit = server.max_body_bytes;
     let req = req.map(move |body| {
         Limited::new(body, limit).map_err(|e| {
             if e.is::<http_body_util::LengthLimitError>() {
@@ -182,14 +206,20 @@ async fn dispatch(
     };
     let pre = pre.clone();
     let tenant_name = tenant.name.clone();
+    let component_id = plugin.config.id.clone();
     let task = tokio::spawn(async move {
-        let proxy = pre.instantiate_async(&mut store).await?;
-        proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, wasi_req, out)
-            .await
+        let result = async {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy
+                .wasi_http_incoming_handler()
+                .call_handle(&mut store, wasi_req, out)
+                .await
+        }
+        .await;
+        runtime::drain_stderr(&stderr, &tenant_name, &component_id);
+        result
     });
-    let timeout = app.runtime.limits.timeout;
+    let tenant_name = tenant.name.clone();
     match tokio::time::timeout(timeout, receiver).await {
         Ok(Ok(Ok(resp))) => resp,
         Ok(Ok(Err(code))) => {
@@ -203,7 +233,7 @@ async fn dispatch(
             // The component never answered: it trapped, hit a limit or returned early.
             let cause = match task.await {
                 Ok(Ok(())) => "the component returned without a response".to_string(),
-                Ok(Err(e)) => format!("{e:?}"),
+                Ok(Err(e)) => crate::policies::describe_trap(&e),
                 Err(e) => format!("task failed: {e}"),
             };
             tracing::error!(host = %tenant_name, %cause, "component failed");

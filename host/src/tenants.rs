@@ -1,19 +1,44 @@
-//! Virtual hosts: the tenant a request belongs to (by `Host` header) and the
-//! component its path is routed to.
+//! Virtual hosts: the tenant a request belongs to (by `Host` header), the
+//! component its path is routed to, and its loaded policy chain and invite
+//! backend.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{ComponentRef, Config, HostConfig};
-use crate::policies::PolicyChain;
+use crate::config::{ComponentSource, Config, HostConfig, InviteBackend, PluginConfig};
+use crate::registry::{Loaded, Registry, Role};
+
+/// A configured component together with its loaded code.
+pub struct Plugin {
+    /// Its configuration.
+    pub config: PluginConfig,
+    /// Its options, shared by every store that runs it.
+    pub options: Arc<Vec<(String, String)>>,
+    /// Its compiled code.
+    pub component: Arc<Loaded>,
+}
+
+/// A mounted route.
+pub struct Mounted {
+    /// Path prefix.
+    pub prefix: String,
+    /// The component serving it.
+    pub plugin: Plugin,
+}
+
+/// Where a tenant's invites are created.
+pub enum Invites {
+    /// The host's SQLite store.
+    Native,
+    /// A component.
+    Component(Plugin),
+}
 
 /// One virtual host, as requests see it.
 pub struct Tenant {
     /// The host name, lower case.
     pub name: String,
-    /// The page options for the config store.
-    pub page_options: Vec<(String, String)>,
     /// The template directory preopened for the page.
     pub template_dir: PathBuf,
     /// `invites_page` URL template.
@@ -21,43 +46,38 @@ pub struct Tenant {
     /// `invite_expiry` in seconds.
     pub invite_expiry: u64,
     /// Path prefix -> component, longest first.
-    pub routes: Vec<(String, ComponentRef)>,
+    pub routes: Vec<Mounted>,
     /// The registration policies, in order.
-    pub policies: PolicyChain,
+    pub policies: Vec<Plugin>,
+    /// Where invites are created.
+    pub invites: Invites,
 }
 
 impl Tenant {
-    /// Builds a tenant from its configuration; `shipped_template` is used
-    /// when it names no template directory.
-    pub fn new(cfg: &HostConfig, shipped_template: &std::path::Path) -> Self {
-        Self {
-            name: cfg.name.clone(),
-            page_options: cfg.page_options.clone(),
-            template_dir: cfg
-                .template_dir
-                .clone()
-                .unwrap_or_else(|| shipped_template.to_path_buf()),
-            invites_page: cfg.invites_page.clone(),
-            invite_expiry: cfg.invite_expiry,
-            routes: cfg.routes.clone(),
-            policies: PolicyChain::default(),
-        }
+    /// The route serving `path`: the longest matching prefix, where a prefix
+    /// matches itself and, if it ends in `/`, everything below it, and
+    /// otherwise `prefix/...`.
+    pub fn route(&self, path: &str) -> Option<&Mounted> {
+        self.routes.iter().find(|m| prefix_matches(&m.prefix, path))
     }
 
-    /// The component serving `path`: the longest matching prefix, where a
-    /// prefix matches itself and, if it ends in `/`, everything below it.
-    pub fn route(&self, path: &str) -> Option<&ComponentRef> {
-        self.routes
-            .iter()
-            .find(|(prefix, _)| {
-                path == prefix
-                    || (prefix.ends_with('/') && path.starts_with(prefix.as_str()))
-                    || path
-                        .strip_prefix(prefix.as_str())
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
-            .map(|(_, c)| c)
+    /// Whether this tenant mounts the shipped welcome page somewhere.
+    pub fn serves_page(&self) -> bool {
+        self.routes.iter().any(|m| is_page(&m.plugin.config))
     }
+}
+
+/// Whether a plugin is the shipped welcome page (gets the template preopen).
+pub fn is_page(p: &PluginConfig) -> bool {
+    p.source == ComponentSource::Builtin("welcome-page".into())
+}
+
+fn prefix_matches(prefix: &str, path: &str) -> bool {
+    path == prefix
+        || (prefix.ends_with('/') && path.starts_with(prefix))
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// Why a request has no tenant or route; knows its HTTP status.
@@ -91,19 +111,40 @@ pub struct Tenants {
 }
 
 impl Tenants {
-    /// Builds the tenant table from a configuration.
-    pub fn from_config(config: &Config, shipped_template: &std::path::Path) -> Self {
-        let by_name: HashMap<String, Arc<Tenant>> = config
-            .hosts
-            .iter()
-            .map(|(name, cfg)| (name.clone(), Arc::new(Tenant::new(cfg, shipped_template))))
-            .collect();
+    /// Loads every tenant of a configuration: each distinct component is
+    /// loaded once, however many tenants use it.
+    pub fn load(
+        config: &Config,
+        shipped_template: &Path,
+        registry: &Registry,
+    ) -> wasmtime::Result<Self> {
+        let mut loaded: HashMap<(ComponentSource, Role), Arc<Loaded>> = HashMap::new();
+        let mut get = |source: &ComponentSource, role: Role| -> wasmtime::Result<Arc<Loaded>> {
+            if let Some(l) = loaded.get(&(source.clone(), role)) {
+                return Ok(l.clone());
+            }
+            let l = registry.load(source, role)?;
+            loaded.insert((source.clone(), role), l.clone());
+            Ok(l)
+        };
+        let mut plugin = |config: &PluginConfig, role: Role| -> wasmtime::Result<Plugin> {
+            Ok(Plugin {
+                options: Arc::new(config.options.clone()),
+                component: get(&config.source, role)?,
+                config: config.clone(),
+            })
+        };
+        let mut by_name = HashMap::new();
+        for (name, cfg) in &config.hosts {
+            let tenant = build_tenant(cfg, shipped_template, &mut plugin)?;
+            by_name.insert(name.clone(), Arc::new(tenant));
+        }
         let default = config
             .server
             .default_host
             .as_ref()
             .and_then(|d| by_name.get(d).cloned());
-        Self { by_name, default }
+        Ok(Self { by_name, default })
     }
 
     /// The tenant for a `Host` header value: port stripped, case-insensitive,
@@ -120,10 +161,55 @@ impl Tenants {
             .ok_or(RouteError::UnknownHost(name))
     }
 
-    /// Every tenant.
-    pub fn iter(&self) -> impl Iterator<Item = &Arc<Tenant>> {
-        self.by_name.values()
+    /// Every tenant, in name order.
+    pub fn sorted(&self) -> Vec<&Arc<Tenant>> {
+        let mut v: Vec<_> = self.by_name.values().collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
+        v
     }
+
+    /// A tenant by exact (lower-case) name.
+    pub fn get(&self, name: &str) -> Option<&Arc<Tenant>> {
+        self.by_name.get(name)
+    }
+}
+
+fn build_tenant(
+    cfg: &HostConfig,
+    shipped_template: &Path,
+    plugin: &mut impl FnMut(&PluginConfig, Role) -> wasmtime::Result<Plugin>,
+) -> wasmtime::Result<Tenant> {
+    let routes = cfg
+        .routes
+        .iter()
+        .map(|r| {
+            Ok(Mounted {
+                prefix: r.prefix.clone(),
+                plugin: plugin(&r.plugin, Role::Http)?,
+            })
+        })
+        .collect::<wasmtime::Result<Vec<_>>>()?;
+    let policies = cfg
+        .policies
+        .iter()
+        .map(|p| plugin(p, Role::Policy))
+        .collect::<wasmtime::Result<Vec<_>>>()?;
+    let invites = match &cfg.invites {
+        InviteBackend::Native => Invites::Native,
+        InviteBackend::Component(p) => Invites::Component(plugin(p, Role::InviteBackend)?),
+    };
+    Ok(Tenant {
+        name: cfg.name.clone(),
+        template_dir: cfg
+            .template_dir
+            .clone()
+            .unwrap_or_else(|| shipped_template.to_path_buf()),
+        invites_page: cfg.invites_page.clone(),
+        invite_expiry: cfg.invite_expiry,
+        routes,
+        policies,
+        invites,
+    })
 }
 
 /// Lower-cased host name of a `Host` header value, without port or
@@ -147,12 +233,6 @@ pub fn host_name(header: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn tenants(text: &str) -> Tenants {
-        let config = Config::parse(Path::new("t.toml"), text).unwrap();
-        Tenants::from_config(&config, Path::new("/tmp"))
-    }
 
     #[test]
     fn host_names_are_normalised() {
@@ -163,40 +243,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_hosts_use_the_default_or_404() {
-        let t = tenants("[hosts.a]\n[hosts.b]\n");
-        assert_eq!(t.resolve(Some("A:1")).unwrap().name, "a");
-        assert_eq!(
-            t.resolve(Some("c")).err(),
-            Some(RouteError::UnknownHost("c".into()))
-        );
-        assert_eq!(t.resolve(None).err().map(|e| e.status()), Some(400));
-        let t = tenants("[server]\ndefault_host = \"b\"\n[hosts.a]\n[hosts.b]\n");
-        assert_eq!(t.resolve(Some("c")).unwrap().name, "b");
-    }
-
-    #[test]
-    fn longest_prefix_wins() {
-        let t = tenants("[hosts.a.routes]\n\"/\" = \"welcome-page\"\n");
-        let a = t.resolve(Some("a")).unwrap();
-        assert_eq!(a.route("/style.css"), Some(&ComponentRef::WelcomePage));
-        let mut tenant = Tenant::new(
-            &Config::parse(Path::new("t.toml"), "[hosts.a]\n")
-                .unwrap()
-                .hosts["a"],
-            Path::new("/"),
-        );
-        tenant.routes = vec![
-            ("/oauth2/".into(), ComponentRef::File("o.wasm".into())),
-            ("/".into(), ComponentRef::WelcomePage),
-        ];
-        assert_eq!(
-            tenant.route("/oauth2/register"),
-            Some(&ComponentRef::File("o.wasm".into()))
-        );
-        assert_eq!(tenant.route("/oauth2"), Some(&ComponentRef::WelcomePage));
-        tenant.routes = vec![("/x".into(), ComponentRef::WelcomePage)];
-        assert_eq!(tenant.route("/x/y"), Some(&ComponentRef::WelcomePage));
-        assert_eq!(tenant.route("/xy"), None);
+    fn prefixes() {
+        assert!(prefix_matches("/", "/style.css"));
+        assert!(prefix_matches("/oauth2/", "/oauth2/register"));
+        assert!(!prefix_matches("/oauth2/", "/oauth2"));
+        assert!(prefix_matches("/x", "/x"));
+        assert!(prefix_matches("/x", "/x/y"));
+        assert!(!prefix_matches("/x", "/xy"));
     }
 }

@@ -9,10 +9,16 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+mod locate;
+mod plugin;
+
+use locate::Locator;
+use plugin::RawPlugin;
+pub use plugin::{ComponentSource, InviteBackend, Origin, PluginConfig};
 use toml::Spanned;
 use welcome_core::options as opt;
 
@@ -67,6 +73,14 @@ pub struct ServerConfig {
     pub page_timeout_ms: u64,
     /// Instances that may exist at once (the pooling allocator's size).
     pub max_instances: u32,
+    /// Where plugins' key-value data lives.
+    pub kv: KvKind,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where the admin (status) endpoint listens, if anywhere.
+    pub admin_listen: Option<SocketAddr>,
+    /// The admin endpoint's bearer token (`None`: generated at startup).
+    pub admin_token: Option<String>,
 }
 
 /// One virtual host's settings after defaults are applied.
@@ -84,16 +98,29 @@ pub struct HostConfig {
     /// `invite_expiry` in seconds.
     pub invite_expiry: u64,
     /// Path prefix -> component, longest prefix first.
-    pub routes: Vec<(String, ComponentRef)>,
+    pub routes: Vec<Route>,
+    /// The registration policy chain, in order.
+    pub policies: Vec<PluginConfig>,
+    /// Where invites are created.
+    pub invites: InviteBackend,
 }
 
-/// What a route points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ComponentRef {
-    /// The shipped welcome page.
-    WelcomePage,
-    /// A component file.
-    File(PathBuf),
+/// A mounted component: requests whose path starts with `prefix` go to it.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// A path prefix; `/x/` matches everything below, `/x` itself and `/x/...`.
+    pub prefix: String,
+    /// The component and its options and grants.
+    pub plugin: PluginConfig,
+}
+
+/// Key-value storage for plugins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvKind {
+    /// In memory: gone on restart.
+    Memory,
+    /// SQLite under `data_dir`: survives restarts.
+    Sqlite,
 }
 
 /// The whole configuration.
@@ -128,6 +155,12 @@ struct RawServer {
     page_memory_mib: Option<Spanned<i64>>,
     page_timeout_ms: Option<Spanned<i64>>,
     max_instances: Option<Spanned<i64>>,
+    kv: Option<Spanned<String>>,
+    #[serde(default)]
+    trusted_proxies: Vec<Spanned<String>>,
+    admin_listen: Option<Spanned<String>>,
+    admin_allow_remote: Option<bool>,
+    admin_token: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -140,7 +173,17 @@ struct RawHost {
     welcome_page_open_registration: Option<Spanned<bool>>,
     invite_expiry: Option<Spanned<i64>>,
     invites_page: Option<Spanned<String>>,
-    routes: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    routes: Option<BTreeMap<Spanned<String>, RawRoute>>,
+    policies: Option<Vec<RawPlugin>>,
+    invites: Option<RawPlugin>,
+}
+
+/// A route's target: a component name or path, or a full plugin entry.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RawRoute {
+    Name(Spanned<String>),
+    Plugin(RawPlugin),
 }
 
 /// Default listen address.
@@ -176,7 +219,7 @@ impl Config {
                 return Err(locate.at(name.span(), "hosts", "not a host name"));
             }
             let merged = merge(&raw.defaults, host);
-            let cfg = host_config(&key, &merged, base, &locate)?;
+            let cfg = host_config(&key, &merged, &server, base, &locate)?;
             if hosts.insert(key.clone(), cfg).is_some() {
                 return Err(locate.at(
                     name.span(),
@@ -252,7 +295,69 @@ fn server_config(
         600_000,
     )?;
     let max_instances = positive(&raw.max_instances, "server.max_instances", 1000, 100_000)?;
+    let kv = match &raw.kv {
+        None => KvKind::Memory,
+        Some(s) if s.get_ref() == "memory" => KvKind::Memory,
+        Some(s) if s.get_ref() == "sqlite" => KvKind::Sqlite,
+        Some(s) => {
+            return Err(locate.at(s.span(), "server.kv", "must be \"memory\" or \"sqlite\""));
+        }
+    };
+    let mut trusted_proxies = Vec::new();
+    for p in &raw.trusted_proxies {
+        let text = p.get_ref();
+        let net = text
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| {
+                locate.at(
+                    p.span(),
+                    "server.trusted_proxies",
+                    "each entry must be an address or CIDR such as 10.0.0.0/8",
+                )
+            })?;
+        trusted_proxies.push(net);
+    }
+    let admin_listen = match &raw.admin_listen {
+        None => None,
+        Some(s) => {
+            let addr: SocketAddr = s.get_ref().parse().map_err(|_| {
+                locate.at(
+                    s.span(),
+                    "server.admin_listen",
+                    "not an address such as 127.0.0.1:8081",
+                )
+            })?;
+            if !addr.ip().is_loopback() && raw.admin_allow_remote != Some(true) {
+                return Err(locate.at(
+                    s.span(),
+                    "server.admin_listen",
+                    "the admin endpoint is bound to loopback unless `admin_allow_remote = true`",
+                ));
+            }
+            Some(addr)
+        }
+    };
+    let admin_token = match &raw.admin_token {
+        None => None,
+        Some(v) => {
+            let t = plugin::option_text(v.get_ref(), base)
+                .map_err(|reason| locate.at(v.span(), "server.admin_token", &reason))?;
+            if t.len() < 16 {
+                return Err(locate.at(
+                    v.span(),
+                    "server.admin_token",
+                    "must be at least 16 characters",
+                ));
+            }
+            Some(t)
+        }
+    };
     Ok(ServerConfig {
+        kv,
+        trusted_proxies,
+        admin_listen,
+        admin_token,
         listen,
         data_dir,
         default_host: raw
@@ -292,12 +397,19 @@ fn merge(defaults: &RawHost, host: &RawHost) -> RawHost {
         invite_expiry: pick(&host.invite_expiry, &defaults.invite_expiry),
         invites_page: pick(&host.invites_page, &defaults.invites_page),
         routes: pick(&host.routes, &defaults.routes),
+        policies: pick(&host.policies, &defaults.policies),
+        invites: pick(&host.invites, &defaults.invites),
     }
+}
+
+fn entry_span(entry: &RawPlugin) -> std::ops::Range<usize> {
+    entry.component_span()
 }
 
 fn host_config(
     name: &str,
     raw: &RawHost,
+    server: &ServerConfig,
     base: &Path,
     locate: &Locator,
 ) -> Result<HostConfig, ConfigError> {
@@ -384,45 +496,102 @@ fn host_config(
         }
     };
 
+    let page = PluginConfig {
+        id: "welcome-page".into(),
+        source: ComponentSource::Builtin("welcome-page".into()),
+        options: pairs.clone(),
+        memory_bytes: server.page_memory_bytes,
+        timeout: std::time::Duration::from_millis(server.page_timeout_ms),
+        allowed_outbound_hosts: Vec::new(),
+        files: None,
+        environment: Vec::new(),
+    };
+    // Every plugin knows its tenant; invite backends also get the invite options.
+    let with_host = |mut p: PluginConfig, invite_opts: bool| {
+        p.options.retain(|(k, _)| k != opt::HOST);
+        p.options.insert(0, (opt::HOST.into(), name.into()));
+        if invite_opts {
+            for (k, v) in [
+                (opt::INVITE_EXPIRY, Some(invite_expiry.to_string())),
+                ("invites_page", invites_page.clone()),
+            ] {
+                if let Some(v) = v
+                    && !p.options.iter().any(|(pk, _)| pk == k)
+                {
+                    p.options.push((k.into(), v));
+                }
+            }
+        }
+        p
+    };
     let mut routes = Vec::new();
     match &raw.routes {
-        None => routes.push(("/".to_string(), ComponentRef::WelcomePage)),
+        None => routes.push(Route {
+            prefix: "/".into(),
+            plugin: page.clone(),
+        }),
         Some(table) => {
             for (prefix, target) in table {
                 let p = prefix.get_ref();
+                let rkey = key(&format!("routes.\"{p}\""));
                 if !p.starts_with('/') {
-                    return Err(locate.at(
-                        prefix.span(),
-                        &key("routes"),
-                        "a route must start with /",
-                    ));
+                    return Err(locate.at(prefix.span(), &rkey, "a route must start with /"));
                 }
-                let component = match target.get_ref().as_str() {
-                    "welcome-page" => ComponentRef::WelcomePage,
-                    file if file.ends_with(".wasm") => {
-                        let path = base.join(file);
-                        if !path.is_file() {
-                            return Err(locate.at(
-                                target.span(),
-                                &key(&format!("routes.\"{p}\"")),
-                                &format!("{} does not exist", path.display()),
-                            ));
-                        }
-                        ComponentRef::File(path)
+                let plugin = match target {
+                    RawRoute::Name(n) if n.get_ref() == "welcome-page" => page.clone(),
+                    RawRoute::Name(n) => {
+                        let entry: RawPlugin = toml::from_str(&format!(
+                            "component = {}",
+                            toml::Value::String(n.get_ref().clone())
+                        ))
+                        .map_err(|e| locate.at(n.span(), &rkey, &e.to_string()))?;
+                        with_host(
+                            entry
+                                .resolve(&rkey, base, &plugin::BACKEND_DEFAULTS, locate)
+                                .map_err(|mut e| {
+                                    e.line = locate.line_of(n.span().start);
+                                    e
+                                })?,
+                            false,
+                        )
                     }
-                    _ => {
-                        return Err(locate.at(
-                            target.span(),
-                            &key(&format!("routes.\"{p}\"")),
-                            "must be \"welcome-page\" or a path to a .wasm component",
-                        ));
-                    }
+                    RawRoute::Plugin(entry) => with_host(
+                        entry.resolve(&rkey, base, &plugin::BACKEND_DEFAULTS, locate)?,
+                        false,
+                    ),
                 };
-                routes.push((p.clone(), component));
+                routes.push(Route {
+                    prefix: p.clone(),
+                    plugin,
+                });
             }
         }
     }
-    routes.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
+    routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
+
+    let mut policies: Vec<PluginConfig> = Vec::new();
+    for (i, entry) in raw.policies.iter().flatten().enumerate() {
+        let pkey = key(&format!("policies[{i}]"));
+        let plugin = with_host(
+            entry.resolve(&pkey, base, &plugin::POLICY_DEFAULTS, locate)?,
+            false,
+        );
+        if policies.iter().any(|p| p.id == plugin.id) {
+            return Err(locate.at(
+                entry_span(entry),
+                &pkey,
+                &format!("two policies are called `{}`: give one an `id`", plugin.id),
+            ));
+        }
+        policies.push(plugin);
+    }
+    let invites = match &raw.invites {
+        None => InviteBackend::Native,
+        Some(entry) => InviteBackend::Component(with_host(
+            entry.resolve(&key("invites"), base, &plugin::BACKEND_DEFAULTS, locate)?,
+            true,
+        )),
+    };
 
     Ok(HostConfig {
         name: name.into(),
@@ -431,66 +600,9 @@ fn host_config(
         invites_page,
         invite_expiry,
         routes,
+        policies,
+        invites,
     })
-}
-
-/// Turns byte spans into lines.
-struct Locator<'a> {
-    file: &'a Path,
-    text: &'a str,
-}
-
-impl Locator<'_> {
-    fn line_of(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        self.text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
-    }
-
-    fn at(&self, span: Range<usize>, key: &str, reason: &str) -> ConfigError {
-        ConfigError {
-            file: self.file.to_path_buf(),
-            line: self.line_of(span.start),
-            key: key.into(),
-            reason: reason.into(),
-        }
-    }
-
-    /// A TOML or serde error: the key is read off the line it points at,
-    /// prefixed by the table header above it.
-    fn toml_error(&self, e: &toml::de::Error) -> ConfigError {
-        let start = e.span().map(|s| s.start).unwrap_or(0);
-        let line = self.line_of(start);
-        let key = self.key_at_line(line);
-        ConfigError {
-            file: self.file.to_path_buf(),
-            line,
-            key,
-            reason: e.message().trim().to_string(),
-        }
-    }
-
-    fn key_at_line(&self, line: usize) -> String {
-        let lines: Vec<&str> = self.text.lines().collect();
-        let Some(current) = lines.get(line.saturating_sub(1)) else {
-            return String::new();
-        };
-        let table = lines[..line.saturating_sub(1)]
-            .iter()
-            .rev()
-            .map(|l| l.trim())
-            .find(|l| l.starts_with('['))
-            .map(|l| l.trim_matches(['[', ']']).trim().to_string());
-        let current = current.trim();
-        if current.starts_with('[') {
-            return current.trim_matches(['[', ']']).trim().to_string();
-        }
-        let own = current.split('=').next().unwrap_or("").trim().to_string();
-        match table {
-            Some(t) if !own.is_empty() => format!("{t}.{own}"),
-            Some(t) => t,
-            None => own,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -506,7 +618,14 @@ mod tests {
         let c = parse("[hosts.\"Example.ORG\"]\n").unwrap();
         let h = &c.hosts["example.org"];
         assert_eq!(h.invite_expiry, 604_800);
-        assert_eq!(h.routes, vec![("/".to_string(), ComponentRef::WelcomePage)]);
+        assert_eq!(h.routes.len(), 1);
+        assert_eq!(h.routes[0].prefix, "/");
+        assert_eq!(
+            h.routes[0].plugin.source,
+            ComponentSource::Builtin("welcome-page".into())
+        );
+        assert!(h.policies.is_empty());
+        assert!(matches!(h.invites, InviteBackend::Native));
         assert_eq!(c.server.listen, "127.0.0.1:8080".parse().unwrap());
         assert_eq!(c.server.data_dir, Path::new("/etc/welcome/data"));
     }
