@@ -14,6 +14,18 @@ const GUESTS: &[(&str, &str)] = &[
     ("welcome-page", "WELCOME_PAGE_WASM"),
     ("oauth-register", "WELCOME_OAUTH_REGISTER_WASM"),
     ("invites-kv", "WELCOME_INVITES_KV_WASM"),
+    ("invites-prosody", "WELCOME_INVITES_PROSODY_WASM"),
+    ("policy-rate-limit", "WELCOME_POLICY_RATE_LIMIT_WASM"),
+    ("policy-network", "WELCOME_POLICY_NETWORK_WASM"),
+    ("policy-daily-quota", "WELCOME_POLICY_DAILY_QUOTA_WASM"),
+    ("policy-closed", "WELCOME_POLICY_CLOSED_WASM"),
+    // Test components (tests/components), not embedded.
+    ("policy-loop", "WELCOME_TEST_POLICY_LOOP_WASM"),
+    ("policy-alloc", "WELCOME_TEST_POLICY_ALLOC_WASM"),
+    ("policy-trap", "WELCOME_TEST_POLICY_TRAP_WASM"),
+    ("policy-huge-reason", "WELCOME_TEST_POLICY_HUGE_REASON_WASM"),
+    ("policy-echo", "WELCOME_TEST_POLICY_ECHO_WASM"),
+    ("wrong-world", "WELCOME_TEST_WRONG_WORLD_WASM"),
 ];
 
 fn main() {
@@ -22,7 +34,7 @@ fn main() {
         .parent()
         .expect("host/ lives in the workspace")
         .to_path_buf();
-    for dir in ["crates", "wit", "templates"] {
+    for dir in ["crates", "wit", "templates", "tests/components"] {
         println!("cargo:rerun-if-changed={}", root.join(dir).display());
     }
     println!(

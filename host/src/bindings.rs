@@ -58,6 +58,23 @@ pub mod policy_plugin {
     });
 }
 
+/// The `oauth-register` world: besides serving HTTP it exports
+/// `oauth-clients.verify`, which `welcome oauth verify` calls.
+pub mod oauth {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "welcome:page/oauth-register",
+        imports: { default: trappable },
+        exports: { default: async },
+        with: {
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:config/store": super::page::wasi::config::store,
+        },
+        require_store_data_send: true,
+    });
+}
+
 pub use backend::InviteBackendPre;
 pub use backend::wasi::keyvalue::{atomics as kv_atomics, store as kv_store};
 pub use page::wasi::config::store as config_store;

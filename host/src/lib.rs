@@ -13,6 +13,7 @@ pub mod config;
 pub mod embedded;
 pub mod invites;
 pub mod kv;
+pub mod oauth_verify;
 pub mod outgoing;
 pub mod page_imports;
 pub mod policies;

@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// OAuth client registration (RFC 7591) checks.
+    Oauth {
+        #[command(subcommand)]
+        command: OauthCommand,
+    },
     /// List the invites in the store, one JSON object a line.
     Invites {
         /// The configuration file (TOML).
@@ -66,6 +71,25 @@ enum PluginCommand {
         /// What it should be: policy, invite-backend or http.
         #[arg(long, default_value = "policy")]
         kind: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OauthCommand {
+    /// Verify a client id (and secret) as an authorization server would;
+    /// prints the registered metadata, or fails naming why.
+    Verify {
+        /// The configuration file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The tenant (host name).
+        #[arg(long)]
+        host: String,
+        /// The client_id returned by registration.
+        client_id: String,
+        /// The client_secret to check, if any.
+        #[arg(long)]
+        secret: Option<String>,
     },
 }
 
@@ -90,6 +114,15 @@ fn main() -> ExitCode {
             })
             .map_err(anyhow::Error::from),
         Command::Invites { config, host } => list_invites(config, host),
+        Command::Oauth {
+            command:
+                OauthCommand::Verify {
+                    config,
+                    host,
+                    client_id,
+                    secret,
+                },
+        } => oauth_verify(config, host, client_id, secret),
         Command::Plugin {
             command: PluginCommand::Check { file, kind },
         } => plugin_check(&file, &kind),
@@ -184,6 +217,31 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+fn oauth_verify(
+    config: PathBuf,
+    host: String,
+    client_id: String,
+    secret: Option<String>,
+) -> anyhow::Result<()> {
+    let config = Config::load(&config)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let verdict = rt.block_on(welcome_host::oauth_verify::verify(
+        &config,
+        &host,
+        &client_id,
+        secret.as_deref(),
+    ))?;
+    match verdict {
+        Ok(client) => {
+            println!("{}", serde_json::to_string_pretty(&client)?);
+            Ok(())
+        }
+        Err(why) => anyhow::bail!("client rejected: {why}"),
+    }
 }
 
 fn plugin_check(file: &std::path::Path, kind: &str) -> anyhow::Result<()> {

@@ -4,6 +4,8 @@
 mod assets;
 mod components;
 mod config_errors;
+mod oauth;
 mod page;
+mod prosody;
 mod register;
 mod support;

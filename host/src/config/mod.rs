@@ -179,11 +179,31 @@ struct RawHost {
 }
 
 /// A route's target: a component name or path, or a full plugin entry.
-#[derive(Deserialize, Clone)]
-#[serde(untagged)]
+#[derive(Clone)]
 enum RawRoute {
-    Name(Spanned<String>),
+    Name(String),
     Plugin(RawPlugin),
+}
+
+impl<'de> Deserialize<'de> for RawRoute {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawRoute;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a component name, a .wasm path, or a table with `component`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawRoute, E> {
+                Ok(RawRoute::Name(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawRoute, A::Error> {
+                // Keep the map's own deserializer, so spans inside survive.
+                RawPlugin::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawRoute::Plugin)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 /// Default listen address.
@@ -402,6 +422,69 @@ fn merge(defaults: &RawHost, host: &RawHost) -> RawHost {
     }
 }
 
+/// The OAuth registration component: its key must come from a file or the
+/// environment and be at least 32 bytes; its metadata document is mounted at
+/// the well-known path too.
+fn check_oauth_routes(
+    routes: &mut Vec<Route>,
+    raw: &RawHost,
+    key: &impl Fn(&str) -> String,
+    locate: &Locator,
+) -> Result<(), ConfigError> {
+    const KEY: &str = "oauth2_registration_key";
+    const WELL_KNOWN: &str = "/.well-known/oauth-authorization-server";
+    let oauth: Vec<Route> = routes
+        .iter()
+        .filter(|r| r.plugin.source == ComponentSource::Builtin("oauth-register".into()))
+        .cloned()
+        .collect();
+    for route in &oauth {
+        let span = raw
+            .routes
+            .iter()
+            .flatten()
+            .find(|(p, _)| p.get_ref() == &route.prefix)
+            .map(|(p, _)| p.span())
+            .unwrap_or(0..0);
+        let rkey = key(&format!("routes.\"{}\".options.{KEY}", route.prefix));
+        let value = route
+            .plugin
+            .options
+            .iter()
+            .find(|(k, _)| k == KEY)
+            .map(|(_, v)| v);
+        match value {
+            None => {
+                return Err(locate.at(
+                    span,
+                    &rkey,
+                    "is required: the registration key, as { file = \"...\" } or { env = \"...\" }",
+                ));
+            }
+            Some(_) if !route.plugin.secret_options.iter().any(|k| k == KEY) => {
+                return Err(locate.at(span, &rkey, "must come from a file or the environment: { file = \"...\" } or { env = \"...\" }, not be written here"));
+            }
+            Some(v) if v.len() < 32 => {
+                return Err(locate.at(
+                    span,
+                    &rkey,
+                    &format!("must be at least 32 bytes, it has {}", v.len()),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(first) = oauth.first()
+        && !routes.iter().any(|r| r.prefix == WELL_KNOWN)
+    {
+        routes.push(Route {
+            prefix: WELL_KNOWN.into(),
+            plugin: first.plugin.clone(),
+        });
+    }
+    Ok(())
+}
+
 fn entry_span(entry: &RawPlugin) -> std::ops::Range<usize> {
     entry.component_span()
 }
@@ -505,6 +588,7 @@ fn host_config(
         allowed_outbound_hosts: Vec::new(),
         files: None,
         environment: Vec::new(),
+        secret_options: Vec::new(),
     };
     // Every plugin knows its tenant; invite backends also get the invite options.
     let with_host = |mut p: PluginConfig, invite_opts: bool| {
@@ -538,18 +622,18 @@ fn host_config(
                     return Err(locate.at(prefix.span(), &rkey, "a route must start with /"));
                 }
                 let plugin = match target {
-                    RawRoute::Name(n) if n.get_ref() == "welcome-page" => page.clone(),
+                    RawRoute::Name(n) if n == "welcome-page" => page.clone(),
                     RawRoute::Name(n) => {
                         let entry: RawPlugin = toml::from_str(&format!(
                             "component = {}",
-                            toml::Value::String(n.get_ref().clone())
+                            toml::Value::String(n.clone())
                         ))
-                        .map_err(|e| locate.at(n.span(), &rkey, &e.to_string()))?;
+                        .map_err(|e| locate.at(prefix.span(), &rkey, e.message()))?;
                         with_host(
                             entry
                                 .resolve(&rkey, base, &plugin::BACKEND_DEFAULTS, locate)
                                 .map_err(|mut e| {
-                                    e.line = locate.line_of(n.span().start);
+                                    e.line = locate.line_of(prefix.span().start);
                                     e
                                 })?,
                             false,
@@ -567,6 +651,7 @@ fn host_config(
             }
         }
     }
+    check_oauth_routes(&mut routes, raw, &key, locate)?;
     routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
 
     let mut policies: Vec<PluginConfig> = Vec::new();

@@ -114,6 +114,9 @@ pub struct PluginConfig {
     pub files: Option<PathBuf>,
     /// Environment variables it sees (none by default).
     pub environment: Vec<(String, String)>,
+    /// Options whose values were read from a file or the environment
+    /// (secrets: never logged, never written in the configuration).
+    pub secret_options: Vec<String>,
 }
 
 /// Where a tenant's invites are created.
@@ -209,7 +212,11 @@ impl RawPlugin {
             None => default_id(&source),
         };
         let mut options = Vec::new();
+        let mut secret_options = Vec::new();
         for (k, v) in &self.options {
+            if is_indirect(v) {
+                secret_options.push(k.clone());
+            }
             let text = option_text(v, base).map_err(|reason| {
                 locate.at(
                     self.component.span(),
@@ -275,6 +282,7 @@ impl RawPlugin {
             allowed_outbound_hosts,
             files,
             environment,
+            secret_options,
         })
     }
 }
@@ -299,6 +307,13 @@ fn default_id(source: &ComponentSource) -> String {
             })
             .unwrap_or_else(|| "plugin".into()),
     }
+}
+
+/// Whether a value is `{ env = .. }` or `{ file = .. }`.
+fn is_indirect(value: &toml::Value) -> bool {
+    value
+        .as_table()
+        .is_some_and(|t| t.len() == 1 && (t.contains_key("env") || t.contains_key("file")))
 }
 
 /// A TOML value as config-store text: scalars as their text, arrays and
