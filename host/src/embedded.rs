@@ -11,6 +11,12 @@ pub fn builtin(name: &str) -> Option<&'static [u8]> {
     Some(match name {
         "welcome-page" => WELCOME_PAGE_WASM,
         "oauth-register" => include_bytes!(env!("WELCOME_OAUTH_REGISTER_WASM")),
+        "rate-limit" => include_bytes!(env!("WELCOME_POLICY_RATE_LIMIT_WASM")),
+        "network" => include_bytes!(env!("WELCOME_POLICY_NETWORK_WASM")),
+        "daily-quota" => include_bytes!(env!("WELCOME_POLICY_DAILY_QUOTA_WASM")),
+        "closed" => include_bytes!(env!("WELCOME_POLICY_CLOSED_WASM")),
+        "invites-kv" => include_bytes!(env!("WELCOME_INVITES_KV_WASM")),
+        "invites-prosody" => include_bytes!(env!("WELCOME_INVITES_PROSODY_WASM")),
         _ => return None,
     })
 }

@@ -6,6 +6,6 @@ mod components;
 mod config_errors;
 mod oauth;
 mod page;
-mod prosody;
+mod policies;
 mod register;
 mod support;

@@ -17,6 +17,8 @@ pub struct Server {
     child: Option<Child>,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where its admin endpoint listens, if configured.
+    pub admin: Option<SocketAddr>,
     /// The scratch directory holding the config and data.
     pub dir: PathBuf,
     /// The config file.
@@ -85,8 +87,13 @@ impl Server {
         });
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let admin = Arc::new(Mutex::new(None));
+        let admin_sink = admin.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("welcome: admin on http://") {
+                    *admin_sink.lock().unwrap() = addr.parse::<SocketAddr>().ok();
+                }
                 if let Some(addr) = line.strip_prefix("welcome: listening on http://") {
                     let _ = tx.send(addr.to_string());
                 }
@@ -100,9 +107,11 @@ impl Server {
                 panic!("server did not start; its log:\n{}", log.lock().unwrap());
             }
         };
+        let admin = *admin.lock().unwrap();
         Self {
             child: Some(child),
             addr,
+            admin,
             dir: dir.to_path_buf(),
             config: config.to_path_buf(),
             log,
@@ -154,7 +163,23 @@ impl Server {
 
     /// Sends raw bytes and parses the response.
     pub fn raw(&self, bytes: &[u8]) -> HttpResponse {
-        let mut stream = TcpStream::connect(self.addr).expect("connect");
+        self.raw_to(self.addr, bytes)
+    }
+
+    /// `GET path` on the admin endpoint, with an optional bearer token.
+    pub fn admin_get(&self, path: &str, token: Option<&str>) -> HttpResponse {
+        let addr = self.admin.expect("admin endpoint configured");
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let raw =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{auth}\r\n");
+        self.raw_to(addr, raw.as_bytes())
+    }
+
+    /// Sends raw bytes to `addr` and parses the response.
+    pub fn raw_to(&self, addr: SocketAddr, bytes: &[u8]) -> HttpResponse {
+        let mut stream = TcpStream::connect(addr).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
@@ -186,6 +211,18 @@ impl Server {
         let mut child = self.child.take().expect("running");
         child.kill().expect("kill");
         let _ = child.wait();
+    }
+
+    /// Waits until the log contains `needle` (bounded), returning whether it did.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.log().contains(needle) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
     }
 
     /// Starts a new server on the same config (after a crash or stop).
