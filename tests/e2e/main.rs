@@ -4,8 +4,10 @@
 mod assets;
 mod components;
 mod config_errors;
+mod invites_kv;
 mod oauth;
 mod page;
 mod policies;
 mod register;
+mod spin_compat;
 mod support;

@@ -35,11 +35,11 @@ impl Guest for DailyQuota {
         }
         let quota = match quota::Quota::from_config(&ConfigStore) {
             Ok(q) => q,
-            Err(e) => return policy_kit::fail_closed(PLUGIN, &s.host, &e),
+            Err(e) => return policy_kit::fail_closed(PLUGIN, &s.host, &e, current),
         };
         KvStore::open()
-            .and_then(|store| quota.check(&store, policy_kit::now_unix(), current))
-            .unwrap_or_else(|e| policy_kit::fail_closed(PLUGIN, &s.host, &e))
+            .and_then(|store| quota.check(&store, policy_kit::now_unix(), current.clone()))
+            .unwrap_or_else(|e| policy_kit::fail_closed(PLUGIN, &s.host, &e, current))
     }
 }
 

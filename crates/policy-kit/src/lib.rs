@@ -51,10 +51,20 @@ pub fn deny(reason: impl Into<String>) -> Decision {
 }
 
 /// Fails closed: logs one line naming the plugin, the tenant and the cause
-/// to stderr and returns a denial with [`GENERIC_REASON`].
-pub fn fail_closed(plugin: &str, host: &str, cause: &dyn std::fmt::Display) -> Decision {
+/// to stderr and returns a denial with [`GENERIC_REASON`] (or `current`
+/// when that is already a denial, so an earlier reason is kept).
+pub fn fail_closed(
+    plugin: &str,
+    host: &str,
+    cause: &dyn std::fmt::Display,
+    current: Decision,
+) -> Decision {
     eprintln!("{plugin}: host {host:?}: {cause}; denying");
-    deny(GENERIC_REASON)
+    if current.allowed {
+        deny(GENERIC_REASON)
+    } else {
+        current
+    }
 }
 
 /// Seconds since the Unix epoch by the wall clock (0 if the clock is set
@@ -75,9 +85,15 @@ mod tests {
         let d = deny("no");
         assert!(!d.allowed);
         assert_eq!(d.reason.as_deref(), Some("no"));
-        let d = fail_closed("p", "h", &"option `x` is bad");
+        let open = Decision {
+            allowed: true,
+            reason: None,
+        };
+        let d = fail_closed("p", "h", &"option `x` is bad", open);
         assert!(!d.allowed);
         assert_eq!(d.reason.as_deref(), Some(GENERIC_REASON));
+        let earlier = deny("earlier");
+        assert_eq!(fail_closed("p", "h", &"bad", earlier.clone()), earlier);
     }
 
     #[test]

@@ -34,7 +34,7 @@ impl Guest for Network {
     fn check(s: Submission, current: Decision) -> Decision {
         match rules::Rules::from_config(&ConfigStore) {
             Ok(r) => r.check(s.remote_addr.as_deref(), current),
-            Err(e) => policy_kit::fail_closed(PLUGIN, &s.host, &e),
+            Err(e) => policy_kit::fail_closed(PLUGIN, &s.host, &e, current),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! In order: an address in `deny` is denied; with a non-empty `allow`, an
 //! address in it is allowed (whatever the verdict so far) and any other
 //! address, or an unknown one, is denied; with an empty `allow`, the
-//! verdict so far stands. A denial never replaces an earlier denial (its
-//! reason is kept).
+//! verdict so far stands. A denial never replaces an earlier denial that
+//! has a reason (it only supplies a reason where the earlier one had none).
 
 use policy_kit::net::{Cidr, any_contains, parse_addr, parse_cidrs};
 use policy_kit::options::{self, Config, OptionError};
@@ -46,11 +46,16 @@ impl Rules {
     /// Decides on a submission from `remote_addr`, given the verdict so far.
     pub fn check(&self, remote_addr: Option<&str>, current: Decision) -> Decision {
         let addr = remote_addr.and_then(parse_addr);
+        // Deny with our reason, unless an earlier policy denied with one.
         let refuse = |reason: &str| {
-            if current.allowed {
-                deny(reason)
-            } else {
+            let earlier = current
+                .reason
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty());
+            if !current.allowed && earlier {
                 current.clone()
+            } else {
+                deny(reason)
             }
         };
         if addr.is_some_and(|ip| any_contains(&self.deny, ip)) {
@@ -141,7 +146,15 @@ mod tests {
         assert_eq!(d, closed(Some("members only")));
         assert_eq!(r.check(None, open()), closed(Some("members only")));
         assert_eq!(r.check(Some("junk"), open()), closed(Some("members only")));
-        assert_eq!(r.check(Some("192.0.2.1"), closed(None)), closed(None));
+        // A reasonless earlier denial gets ours; a reasoned one is kept.
+        assert_eq!(
+            r.check(Some("192.0.2.1"), closed(None)),
+            closed(Some("members only"))
+        );
+        assert_eq!(
+            r.check(Some("192.0.2.1"), closed(Some("first"))),
+            closed(Some("first"))
+        );
     }
 
     #[test]
@@ -153,7 +166,10 @@ mod tests {
         ]);
         assert!(r.check(Some("10.1.1.1"), closed(None)).allowed);
         assert_eq!(r.check(Some("10.66.1.1"), open()), closed(Some("not you")));
-        assert_eq!(r.check(Some("10.66.1.1"), closed(None)), closed(None));
+        assert_eq!(
+            r.check(Some("10.66.1.1"), closed(None)),
+            closed(Some("not you"))
+        );
     }
 
     #[test]

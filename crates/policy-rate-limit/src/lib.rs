@@ -39,18 +39,13 @@ impl Guest for RateLimit {
         }
         let limits = match limit::Limits::from_config(&ConfigStore) {
             Ok(l) => l,
-            Err(e) => return policy_kit::fail_closed(PLUGIN, &s.host, &e),
+            Err(e) => return policy_kit::fail_closed(PLUGIN, &s.host, &e, current),
         };
-        let result = KvStore::open().and_then(|store| {
-            limit::check(
-                &limits,
-                &store,
-                policy_kit::now_unix(),
-                s.remote_addr.as_deref(),
-                current,
-            )
-        });
-        result.unwrap_or_else(|e| policy_kit::fail_closed(PLUGIN, &s.host, &e))
+        let now = policy_kit::now_unix();
+        let addr = s.remote_addr.as_deref();
+        KvStore::open()
+            .and_then(|store| limit::check(&limits, &store, now, addr, current.clone()))
+            .unwrap_or_else(|e| policy_kit::fail_closed(PLUGIN, &s.host, &e, current))
     }
 }
 

@@ -91,11 +91,34 @@ impl Guest for Echo {
     fn check(s: Submission, current: Decision) -> Decision {
         let config = config::get_all().map_err(|e| format!("{e:?}"));
         let kv = KvStore::open().and_then(|store| touch(&store));
+        let mut reason: Value =
+            serde_json::from_str(&report(&s, &current, config, kv)).unwrap_or(Value::Null);
+        if let Value::Object(obj) = &mut reason {
+            obj.insert("capabilities".into(), capabilities());
+        }
         Decision {
             allowed: current.allowed,
-            reason: Some(report(&s, &current, config, kv)),
+            reason: Some(reason.to_string()),
         }
     }
+}
+
+/// What the sandbox lets it reach: environment variable names, and the
+/// entries of `/data` (where a granted directory is mounted) or the error.
+fn capabilities() -> Value {
+    let env: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+    let files = match std::fs::read_dir("/data") {
+        Ok(entries) => {
+            let mut names: Vec<String> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            json!(names)
+        }
+        Err(e) => json!({ "error": e.to_string() }),
+    };
+    json!({ "env": env, "files": files })
 }
 
 policy_kit::export!(Echo);
