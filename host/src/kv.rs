@@ -258,7 +258,7 @@ impl KvBackend for SqliteKv {
         })
     }
     fn increment(&self, ns: &str, key: &str, delta: i64) -> Result<i64, KvError> {
-        let result = self.with(|c| {
+        self.with(|c| {
             let tx = c.transaction()?;
             let current: Option<Vec<u8>> = tx.query_row("SELECT value FROM kv WHERE ns = ?1 AND key = ?2", params![ns, key], |r| r.get(0)).optional()?;
             let current = match current.as_deref().map(parse_int) {
@@ -273,8 +273,7 @@ impl KvBackend for SqliteKv {
             tx.execute("INSERT INTO kv (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", params![ns, key, next.to_string().into_bytes()])?;
             tx.commit()?;
             Ok(Ok(next))
-        })?;
-        result
+        })?
     }
     fn compare_and_swap(
         &self,
@@ -284,7 +283,7 @@ impl KvBackend for SqliteKv {
         value: &[u8],
     ) -> Result<bool, KvError> {
         check_value(value)?;
-        let result = self.with(|c| {
+        self.with(|c| {
             let tx = c.transaction()?;
             let current: Option<Vec<u8>> = tx.query_row("SELECT value FROM kv WHERE ns = ?1 AND key = ?2", params![ns, key], |r| r.get(0)).optional()?;
             if current.as_deref() != expected {
@@ -296,8 +295,7 @@ impl KvBackend for SqliteKv {
             tx.execute("INSERT INTO kv (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", params![ns, key, value])?;
             tx.commit()?;
             Ok(Ok(true))
-        })?;
-        result
+        })?
     }
 }
 

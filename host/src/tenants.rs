@@ -32,7 +32,7 @@ pub enum Invites {
     /// The host's SQLite store.
     Native,
     /// A component.
-    Component(Plugin),
+    Component(Box<Plugin>),
 }
 
 /// One virtual host, as requests see it.
@@ -196,7 +196,9 @@ fn build_tenant(
         .collect::<wasmtime::Result<Vec<_>>>()?;
     let invites = match &cfg.invites {
         InviteBackend::Native => Invites::Native,
-        InviteBackend::Component(p) => Invites::Component(plugin(p, Role::InviteBackend)?),
+        InviteBackend::Component(p) => {
+            Invites::Component(Box::new(plugin(p, Role::InviteBackend)?))
+        }
     };
     Ok(Tenant {
         name: cfg.name.clone(),

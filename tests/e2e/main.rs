@@ -8,6 +8,7 @@ mod invites_kv;
 mod oauth;
 mod page;
 mod policies;
+mod prosody;
 mod register;
 mod spin_compat;
 mod support;

@@ -199,11 +199,17 @@ api_key = {{ file = "prosody-api-key" }}
     assert_eq!(again.status, 303, "a used invite is gone: {}", again.text());
 
     // 5. Failures are a 503 page with the cause in the log, never a redirect.
-    for (host, cause) in [
-        ("forbidden.localhost", "403 Forbidden"),
-        ("silent.localhost", "no answer within 700 ms"),
-        ("denied.localhost", "HttpRequestDenied"),
-    ] {
+    // (A silent server trips the component's deadline or the host's
+    // first-byte timeout, whichever fires first; both say so.)
+    let cases: [(&str, &[&str]); 3] = [
+        ("forbidden.localhost", &["403 Forbidden"]),
+        (
+            "silent.localhost",
+            &["no answer within 700 ms", "ConnectionReadTimeout"],
+        ),
+        ("denied.localhost", &["HttpRequestDenied"]),
+    ];
+    for (host, causes) in cases {
         let start = Instant::now();
         let r = server.post_form(host, "");
         assert_unavailable(&r, host);
@@ -212,7 +218,7 @@ api_key = {{ file = "prosody-api-key" }}
             "{host}: {:?}",
             start.elapsed()
         );
-        wait_for_log(&server, cause, host);
+        wait_for_log(&server, causes, host);
     }
 
     // 6. Prosody down: the page says so; back up: it works again, same host
@@ -220,7 +226,7 @@ api_key = {{ file = "prosody-api-key" }}
     prosody.stop();
     let r = server.post_form(VHOST, "");
     assert_unavailable(&r, "prosody stopped");
-    wait_for_log(&server, "ConnectionRefused", "prosody stopped");
+    wait_for_log(&server, &["ConnectionRefused"], "prosody stopped");
 
     prosody.start();
     let r = server.post_form(VHOST, "");
@@ -248,12 +254,12 @@ fn assert_unavailable(r: &HttpResponse, what: &str) {
 }
 
 /// The server logs a request's failure as it finishes; allow it a moment.
-fn wait_for_log(server: &crate::support::Server, needle: &str, what: &str) {
+fn wait_for_log(server: &crate::support::Server, needles: &[&str], what: &str) {
     let start = Instant::now();
-    while !server.log().contains(needle) {
+    while !needles.iter().any(|n| server.log().contains(n)) {
         assert!(
             start.elapsed() < Duration::from_secs(5),
-            "{what}: the cause ({needle}) is not in the log:\n{}",
+            "{what}: the cause ({needles:?}) is not in the log:\n{}",
             server.log()
         );
         std::thread::sleep(Duration::from_millis(20));
@@ -267,8 +273,9 @@ fn skip_or_fail(why: &str) {
              (apt-get install prosody prosody-modules)"
         );
     }
-    println!("{SKIP} ({why})");
-    eprintln!("{SKIP} ({why})");
+    // Straight to the process's stderr, past the test harness's capture, so
+    // a skip shows in a plain `cargo test` run.
+    let _ = writeln!(std::io::stderr(), "{SKIP} ({why})");
 }
 
 /// The API key file holds a secret: only its owner reads it.
@@ -332,7 +339,7 @@ impl Prosody {
             .replace("@MODULES_DIR@", modules.to_str().unwrap())
             .replace("@HTTP_PORT@", &http_port.to_string())
             .replace("@C2S_PORT@", &c2s_port.to_string());
-        assert!(!text.contains('@'), "a placeholder is left: {text}");
+        assert!(!has_placeholder(&text), "a placeholder is left:\n{text}");
         let config = scratch.join("prosody.cfg.lua");
         std::fs::write(&config, text).expect("write the Prosody config");
         let p = Self {
@@ -417,13 +424,14 @@ impl Prosody {
                 self.child = None;
                 panic!("prosody exited ({status}) while starting:\n{}", self.log());
             }
-            if let Ok(r) = self.try_request("GET", "/invites_api?probe=1", "") {
-                assert_eq!(r.status, 403, "an unauthenticated API call: {}", r.text());
-                break;
-            }
+            let last = match self.try_request("GET", "/invites_api?probe=1", "") {
+                Ok(r) if r.status == 403 => break,
+                Ok(r) => format!("{} {}", r.status, r.text()),
+                Err(e) => e,
+            };
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "prosody did not come up in 30 s:\n{}",
+                "prosody's invites API did not come up in 30 s (last: {last}):\n{}",
                 self.log()
             );
             std::thread::sleep(Duration::from_millis(50));
@@ -585,6 +593,17 @@ fn read_until(s: &mut TcpStream, needles: &[&str]) -> String {
         }
     }
     text
+}
+
+/// Whether `text` still has an `@NAME@` placeholder.
+fn has_placeholder(text: &str) -> bool {
+    text.match_indices('@').any(|(i, _)| {
+        let name: String = text[i + 1..]
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+            .collect();
+        !name.is_empty() && text[i + 1 + name.len()..].starts_with('@')
+    })
 }
 
 /// A port free right now on loopback.

@@ -679,7 +679,7 @@ mod tests {
             format!("https://example.org/{}", "a".repeat(3000)),
             "xmpp:example.org?register;preauth=short".to_string(),
             format!("xmpp:example.org?roster;preauth={TOKEN}"),
-            format!("xmpp:example.org?register;ibr=y"),
+            "xmpp:example.org?register;ibr=y".to_string(),
             format!("xmpp:?register;preauth={TOKEN}"),
             format!("xmpp:exa mple.org?register;preauth={TOKEN}"),
         ] {

@@ -130,7 +130,7 @@ fn describe(e: &ErrorCode) -> String {
             "the destination is unreachable"
         }
         ErrorCode::HttpRequestDenied => {
-            "the server denied outgoing HTTP to this origin (list it in allowed_outbound_hosts)"
+            "the server denied the request (is the origin in allowed_outbound_hosts, and its scheme supported?)"
         }
         ErrorCode::TlsCertificateError
         | ErrorCode::TlsAlertReceived(_)

@@ -182,7 +182,7 @@ struct RawHost {
 #[derive(Clone)]
 enum RawRoute {
     Name(String),
-    Plugin(RawPlugin),
+    Plugin(Box<RawPlugin>),
 }
 
 impl<'de> Deserialize<'de> for RawRoute {
@@ -199,7 +199,7 @@ impl<'de> Deserialize<'de> for RawRoute {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawRoute, A::Error> {
                 // Keep the map's own deserializer, so spans inside survive.
                 RawPlugin::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawRoute::Plugin)
+                    .map(|p| RawRoute::Plugin(Box::new(p)))
             }
         }
         d.deserialize_any(Visit)
