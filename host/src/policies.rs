@@ -76,28 +76,14 @@ async fn call_policy(
     let Pre::Policy(pre) = &plugin.component.pre else {
         return Err("component is not loaded as a policy".into());
     };
-    let mut new = runtime::new_store(&services.engine, plugin_spec(tenant, services, plugin))
-        .map_err(|e| format!("{e:#}"))?;
-    let deadline = plugin.config.timeout + runtime::EPOCH_TICK * 5;
-    let call = async {
-        let instance = pre.instantiate_async(&mut new.store).await?;
+    let decision = call_plugin(tenant, services, plugin, |mut store| async move {
+        let instance = pre.instantiate_async(&mut store).await?;
         instance
             .welcome_page_policy()
-            .call_check(&mut new.store, submission, current)
+            .call_check(&mut store, submission, current)
             .await
-    };
-    let result = tokio::time::timeout(deadline, call).await;
-    runtime::drain_stderr(&new.stderr, &tenant.name, &plugin.config.id);
-    let decision = match result {
-        Err(_) => {
-            return Err(format!(
-                "no answer within {} ms",
-                plugin.config.timeout.as_millis()
-            ));
-        }
-        Ok(Err(e)) => return Err(describe_trap(&e)),
-        Ok(Ok(d)) => d,
-    };
+    })
+    .await?;
     if let Some(reason) = &decision.reason
         && reason.chars().count() > MAX_REASON_CHARS
     {
@@ -107,6 +93,33 @@ async fn call_policy(
         ));
     }
     Ok(decision)
+}
+
+/// Runs `call` on a fresh store for `plugin`, under its deadline (the
+/// epoch trap, and a wall-clock backstop for time spent in host calls);
+/// logs what it wrote to stderr. The error is a cause fit for the log.
+async fn call_plugin<T, Fut>(
+    tenant: &Tenant,
+    services: &Services,
+    plugin: &Plugin,
+    call: impl FnOnce(wasmtime::Store<crate::state::HostState>) -> Fut,
+) -> Result<T, String>
+where
+    Fut: Future<Output = wasmtime::Result<T>>,
+{
+    let new = runtime::new_store(&services.engine, plugin_spec(tenant, services, plugin))
+        .map_err(|e| format!("{e:#}"))?;
+    let deadline = plugin.config.timeout + runtime::EPOCH_TICK * 5;
+    let result = tokio::time::timeout(deadline, call(new.store)).await;
+    runtime::drain_stderr(&new.stderr, &tenant.name, &plugin.config.id);
+    match result {
+        Err(_) => Err(format!(
+            "no answer within {} ms",
+            plugin.config.timeout.as_millis()
+        )),
+        Ok(Err(e)) => Err(describe_trap(&e)),
+        Ok(Ok(v)) => Ok(v),
+    }
 }
 
 /// A short description of why a call failed (trap code or error chain).
@@ -130,31 +143,21 @@ pub async fn create_with_backend(
     let Pre::InviteBackend(pre) = &plugin.component.pre else {
         return Err("component is not loaded as an invite backend".into());
     };
-    let mut new = runtime::new_store(&services.engine, plugin_spec(tenant, services, plugin))
-        .map_err(|e| format!("{e:#}"))?;
-    let deadline = plugin.config.timeout + runtime::EPOCH_TICK * 5;
-    let call = async {
-        let instance = pre.instantiate_async(&mut new.store).await?;
+    let created = call_plugin(tenant, services, plugin, |mut store| async move {
+        let instance = pre.instantiate_async(&mut store).await?;
         instance
             .welcome_page_invites()
-            .call_create_account(&mut new.store, source)
+            .call_create_account(&mut store, source)
             .await
-    };
-    let result = tokio::time::timeout(deadline, call).await;
-    runtime::drain_stderr(&new.stderr, &tenant.name, &plugin.config.id);
-    match result {
-        Err(_) => Err(format!(
-            "invite backend gave no answer within {} ms",
-            plugin.config.timeout.as_millis()
-        )),
-        Ok(Err(e)) => Err(format!("invite backend failed: {}", describe_trap(&e))),
-        Ok(Ok(Err(cause))) => Err(format!("invite backend: {cause}")),
-        Ok(Ok(Ok(inv))) => Ok(crate::bindings::invites::Invite {
-            token: inv.token,
-            uri: inv.uri,
-            landing_page: inv.landing_page,
-            created: inv.created,
-            expires: inv.expires,
-        }),
-    }
+    })
+    .await
+    .map_err(|cause| format!("invite backend failed: {cause}"))?;
+    let inv = created.map_err(|cause| format!("invite backend: {cause}"))?;
+    Ok(crate::bindings::invites::Invite {
+        token: inv.token,
+        uri: inv.uri,
+        landing_page: inv.landing_page,
+        created: inv.created,
+        expires: inv.expires,
+    })
 }
