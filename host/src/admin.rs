@@ -122,16 +122,22 @@ pub fn status(app: &App) -> Value {
     })
 }
 
-/// The token: the configured one, or a new random one written (mode 0600)
-/// to `<data_dir>/admin-token`.
+/// The token: the configured one; else the one in `<data_dir>/admin-token`
+/// from an earlier start; else a new random one written there (mode 0600).
 pub fn token(configured: Option<&str>, data_dir: &std::path::Path) -> std::io::Result<String> {
     if let Some(t) = configured {
         return Ok(t.to_string());
     }
+    let path = data_dir.join("admin-token");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 && existing.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(existing.to_string());
+        }
+    }
     let mut bytes = [0u8; 24];
     getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
     let token = hex::encode(bytes);
-    let path = data_dir.join("admin-token");
     let tmp = data_dir.join(".admin-token.tmp");
     std::fs::write(&tmp, &token)?;
     #[cfg(unix)]

@@ -16,6 +16,9 @@ pub struct Invite {
     pub token: String,
     /// The virtual host it is for.
     pub host: String,
+    /// mod_invites' invite type: always `register` (an account invite).
+    #[serde(rename = "type")]
+    pub kind: String,
     /// `xmpp:` registration URI.
     pub uri: String,
     /// Landing page URL, when the host has an invite page.
@@ -64,6 +67,7 @@ impl InviteStore {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
+        owner_only(path);
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a commit survives power loss, not only a process crash.
@@ -94,6 +98,7 @@ impl InviteStore {
             uri: register_uri(new.host, &token),
             landing_page: new.invites_page.map(|t| landing_page(t, new.host, &token)),
             host: new.host.to_string(),
+            kind: "register".into(),
             created,
             expires: created.saturating_add(new.expiry),
             source: new.source.to_string(),
@@ -101,8 +106,8 @@ impl InviteStore {
         };
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         conn.execute(
-            "INSERT INTO invites (token, host, uri, landing_page, created, expires, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO invites (token, host, type, uri, landing_page, created, expires, source)
+             VALUES (?1, ?2, ?8, ?3, ?4, ?5, ?6, ?7)",
             params![
                 invite.token,
                 invite.host,
@@ -110,7 +115,8 @@ impl InviteStore {
                 invite.landing_page,
                 invite.created as i64,
                 invite.expires as i64,
-                invite.source
+                invite.source,
+                invite.kind
             ],
         )?;
         Ok(invite)
@@ -121,7 +127,7 @@ impl InviteStore {
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         Ok(conn
             .query_row(
-                "SELECT token, host, uri, landing_page, created, expires, source
+                "SELECT token, host, uri, landing_page, created, expires, source, type
                  FROM invites WHERE token = ?1",
                 params![token],
                 row_to_invite,
@@ -133,11 +139,23 @@ impl InviteStore {
     pub fn list(&self, host: Option<&str>) -> Result<Vec<Invite>, StoreError> {
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         let mut stmt = conn.prepare(
-            "SELECT token, host, uri, landing_page, created, expires, source FROM invites
+            "SELECT token, host, uri, landing_page, created, expires, source, type FROM invites
              WHERE ?1 IS NULL OR host = ?1 ORDER BY created, rowid",
         )?;
         let rows = stmt.query_map(params![host], row_to_invite)?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// Invite tokens are secrets: the database is readable by its owner only
+/// (SQLite gives its -wal and -shm files the same mode).
+pub fn owner_only(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(file = %path.display(), error = %e, "cannot restrict permissions");
+        }
     }
 }
 
@@ -150,6 +168,7 @@ fn row_to_invite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Invite> {
         created: row.get::<_, i64>(4)? as u64,
         expires: row.get::<_, i64>(5)? as u64,
         source: row.get(6)?,
+        kind: row.get(7)?,
     })
 }
 

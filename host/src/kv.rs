@@ -166,6 +166,7 @@ impl SqliteKv {
     pub fn open(path: &Path) -> Result<Self, KvError> {
         let be = |e: rusqlite::Error| KvError::Backend(e.to_string());
         let conn = Connection::open(path).map_err(be)?;
+        crate::invites::owner_only(path);
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(be)?;
         conn.pragma_update(None, "synchronous", "NORMAL")

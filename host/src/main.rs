@@ -96,8 +96,9 @@ enum OauthCommand {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("WELCOME_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_env("WELCOME_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("warn,welcome=info,welcome_host=info")
+            }),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -105,15 +106,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve { config, listen } => serve(config, listen),
-        Command::CheckConfig { config } => Config::load(&config)
-            .map(|c| {
-                println!(
-                    "{}: {} host(s), configuration is valid",
-                    c.file.display(),
-                    c.hosts.len()
-                );
-            })
-            .map_err(anyhow::Error::from),
+        Command::CheckConfig { config } => check_config(&config),
         Command::Invites { config, host } => list_invites(config, host),
         Command::Oauth {
             command:
@@ -142,6 +135,13 @@ fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::
     let server = config.server.clone();
     std::fs::create_dir_all(&server.data_dir)
         .with_context(|| format!("creating data directory {}", server.data_dir.display()))?;
+    // Invite tokens and the admin token live here: owner only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&server.data_dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting {}", server.data_dir.display()))?;
+    }
     let shipped = materialize_default_template(&server.data_dir).with_context(|| {
         format!(
             "writing the default template under {}",
@@ -165,14 +165,12 @@ fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::
         failures: Counters::default(),
     });
     let registry = Registry::new(engine)?;
-    let app = Arc::new(App::new(config, registry, services, shipped)?);
-    let admin_token = match server.admin_listen {
-        Some(_) => Some(Arc::new(admin::token(
-            server.admin_token.as_deref(),
-            &server.data_dir,
-        )?)),
-        None => None,
-    };
+    let file = config.file.clone();
+    let app = Arc::new(
+        App::new(config, registry, services, shipped)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("{}: a component cannot be loaded", file.display()))?,
+    );
     let addr = listen.unwrap_or(server.listen);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -183,10 +181,16 @@ fn serve(config_path: PathBuf, listen: Option<std::net::SocketAddr>) -> anyhow::
             .await
             .with_context(|| format!("listening on {addr}"))?;
         let bound = listener.local_addr()?;
-        if let (Some(admin_addr), Some(token)) = (server.admin_listen, admin_token) {
+        if let Some(admin_addr) = server.admin_listen {
             let admin_listener = admin::bind(admin_addr)
                 .await
                 .with_context(|| format!("listening on {admin_addr} (admin)"))?;
+            // Only now that the port is ours: a failed second start must not
+            // replace the token of a server that is running.
+            let token = Arc::new(admin::token(
+                server.admin_token.as_deref(),
+                &server.data_dir,
+            )?);
             println!("welcome: admin on http://{}", admin_listener.local_addr()?);
             tokio::spawn(admin::serve(app.clone(), admin_listener, token));
         }
@@ -218,6 +222,23 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Parses the configuration and loads every component it names, as `serve`
+/// would, without serving.
+fn check_config(path: &std::path::Path) -> anyhow::Result<()> {
+    let config = Config::load(path)?;
+    let engine = runtime::engine(&config.server)?;
+    let registry = Registry::new(engine)?;
+    welcome_host::tenants::Tenants::load(&config, std::path::Path::new("/"), &registry)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{}: a component cannot be loaded", config.file.display()))?;
+    println!(
+        "{}: {} host(s), configuration is valid",
+        config.file.display(),
+        config.hosts.len()
+    );
+    Ok(())
 }
 
 fn oauth_verify(

@@ -47,7 +47,10 @@ pub fn engine(server: &ServerConfig) -> wasmtime::Result<Engine> {
     pool.total_tables(server.max_instances.saturating_mul(4));
     pool.max_memory_size(server.page_memory_bytes.max(256 << 20));
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    let engine = Engine::new(&config).context("creating the wasmtime engine")?;
+    let engine = Engine::new(&config).context(
+        "creating the wasmtime engine (its instance pool reserves virtual memory for \
+         server.max_instances instances: lower it if address space is limited, e.g. by ulimit -v)",
+    )?;
     // Deadlines need a clock: advance the epoch in the background.
     let weak = engine.weak();
     std::thread::Builder::new()

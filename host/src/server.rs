@@ -36,6 +36,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let active = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -50,6 +51,7 @@ pub async fn serve(
                     }
                 };
                 let app = app.clone();
+                let active = active.clone();
                 let conn = http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(std::time::Duration::from_secs(30))
@@ -58,7 +60,12 @@ pub async fn serve(
                         TokioIo::new(stream),
                         service_fn(move |req| {
                             let app = app.clone();
-                            async move { Ok::<_, Infallible>(handle(app, req, peer).await) }
+                            let in_flight = InFlight::new(active.clone());
+                            async move {
+                                let response = handle(app, req, peer).await;
+                                drop(in_flight);
+                                Ok::<_, Infallible>(response)
+                            }
                         }),
                     );
                 let conn = graceful.watch(conn);
@@ -73,13 +80,39 @@ pub async fn serve(
     }
     drop(listener);
     tracing::info!("shutting down: finishing requests in flight");
+    // Requests in flight finish; connections with none (idle, or a client
+    // still dawdling over its headers) do not hold the exit up.
+    let idle = async {
+        while active.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Let the last responses reach their sockets.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
     tokio::select! {
         () = graceful.shutdown() => tracing::info!("all connections closed"),
+        () = idle => tracing::info!("no request in flight"),
         () = tokio::time::sleep(std::time::Duration::from_secs(30)) => {
-            tracing::warn!("connections still open after 30 s; exiting anyway");
+            tracing::warn!("requests still in flight after 30 s; exiting anyway");
         }
     }
     Ok(())
+}
+
+/// Counts a request in flight for as long as it lives.
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    fn new(counter: Arc<std::sync::atomic::AtomicUsize>) -> Self {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(counter)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 /// Handles one request; never fails (errors become responses).
@@ -114,10 +147,17 @@ async fn dispatch(
     // One snapshot for the whole request: a reload never changes it half-way.
     let snapshot = app.snapshot();
     let server = &snapshot.config.server;
-    let host = req
-        .headers()
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok());
+    // RFC 9112 §3.2.2: an absolute-form target's authority wins over Host;
+    // more than one Host header is a bad request.
+    if req.headers().get_all(hyper::header::HOST).iter().count() > 1 {
+        return plain(400, "More than one Host header.\n");
+    }
+    let authority = req.uri().authority().map(|a| a.as_str().to_string());
+    let host = authority.as_deref().or_else(|| {
+        req.headers()
+            .get(hyper::header::HOST)
+            .and_then(|h| h.to_str().ok())
+    });
     let tenant = match snapshot.tenants.resolve(host) {
         Ok(t) => t,
         Err(e) => return plain(e.status(), &format!("{e}\n")),
@@ -146,6 +186,23 @@ async fn dispatch(
         headers.insert(CLIENT_ADDR_HEADER, v);
     }
 
+    // Read the whole body first, bounded in size and time, so a slow or
+    // stalled client never holds an instance (or its deadline).
+    let (parts, body) = req.into_parts();
+    let body = match tokio::time::timeout(
+        std::time::Duration::from_millis(server.body_timeout_ms),
+        Limited::new(body, server.max_body_bytes).collect(),
+    )
+    .await
+    {
+        Err(_) => return plain(408, "The request body did not arrive in time.\n"),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            return plain(413, "Request body too large.\n");
+        }
+        Ok(Err(_)) => return plain(400, "Malformed or interrupted request body.\n"),
+        Ok(Ok(collected)) => collected.to_bytes(),
+    };
+    let req = Request::from_parts(parts, Full::new(body));
     let plugin = &mounted.plugin;
     let spec = if is_page(&plugin.config) {
         StoreSpec {
@@ -178,16 +235,6 @@ async fn dispatch(
             return plain(500, "Internal server error.\n");
         }
     };
-    let limit = server.max_body_bytes;
-    let req = req.map(move |body| {
-        Limited::new(body, limit).map_err(|e| {
-            if e.is::<http_body_util::LengthLimitError>() {
-                wasmtime_wasi_http::Error::HttpRequestBodySize(None)
-            } else {
-                wasmtime_wasi_http::Error::HttpProtocolError
-            }
-        })
-    });
     let (sender, receiver) = tokio::sync::oneshot::channel();
     let prepared = (|| -> wasmtime::Result<_> {
         let req = store

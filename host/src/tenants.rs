@@ -86,8 +86,11 @@ pub enum RouteError {
     /// No usable `Host` header.
     #[error("the request has no valid Host header")]
     MissingHost,
+    /// A `Host` that is not a host name, IP literal and optional port.
+    #[error("the Host header is not a valid host name")]
+    BadHost,
     /// No tenant for that host and no default.
-    #[error("no site is configured for host {0:?}")]
+    #[error("no site is configured for this host name")]
     UnknownHost(String),
     /// The tenant mounts nothing at that path.
     #[error("nothing is mounted at this path")]
@@ -98,7 +101,7 @@ impl RouteError {
     /// The HTTP status to answer with.
     pub fn status(&self) -> u16 {
         match self {
-            RouteError::MissingHost => 400,
+            RouteError::MissingHost | RouteError::BadHost => 400,
             RouteError::UnknownHost(_) | RouteError::NoRoute => 404,
         }
     }
@@ -150,10 +153,14 @@ impl Tenants {
     /// The tenant for a `Host` header value: port stripped, case-insensitive,
     /// a trailing dot ignored; unknown hosts go to the default tenant.
     pub fn resolve(&self, host_header: Option<&str>) -> Result<Arc<Tenant>, RouteError> {
-        let name = host_header
-            .map(host_name)
-            .filter(|h| !h.is_empty())
-            .ok_or(RouteError::MissingHost)?;
+        let header = host_header.ok_or(RouteError::MissingHost)?;
+        if !valid_host(header) {
+            return Err(RouteError::BadHost);
+        }
+        let name = host_name(header);
+        if name.is_empty() {
+            return Err(RouteError::MissingHost);
+        }
         self.by_name
             .get(&name)
             .or(self.default.as_ref())
@@ -214,6 +221,42 @@ fn build_tenant(
     })
 }
 
+/// Whether a `Host` value is `name[:port]` or `[ipv6][:port]` (RFC 9110
+/// §7.2): letters, digits, `-`, `.`, an optional numeric port.
+pub fn valid_host(header: &str) -> bool {
+    if header.is_empty() || header.len() > 255 {
+        return false;
+    }
+    let (host, port) = if let Some(rest) = header.strip_prefix('[') {
+        let Some((v6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if v6.parse::<std::net::Ipv6Addr>().is_err() {
+            return false;
+        }
+        match after {
+            "" => return true,
+            p => match p.strip_prefix(':') {
+                Some(p) => ("x", Some(p)),
+                None => return false,
+            },
+        }
+    } else {
+        match header.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (header, None),
+        }
+    };
+    let host_ok = !host.is_empty()
+        && !host.starts_with(['.', '-'])
+        && !host.contains("..")
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.parse::<u16>().is_ok());
+    host_ok && port_ok
+}
+
 /// Lower-cased host name of a `Host` header value, without port or
 /// trailing dot. IPv6 literals keep their brackets.
 pub fn host_name(header: &str) -> String {
@@ -242,6 +285,36 @@ mod tests {
         assert_eq!(host_name("example.org."), "example.org");
         assert_eq!(host_name("[::1]:80"), "[::1]");
         assert_eq!(host_name("127.0.0.1"), "127.0.0.1");
+    }
+
+    #[test]
+    fn host_headers_are_validated() {
+        for ok in [
+            "example.org",
+            "Example.ORG:8080",
+            "127.0.0.1",
+            "[::1]",
+            "[::1]:80",
+            "example.org.",
+        ] {
+            assert!(valid_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a/b",
+            "user@x",
+            "a b",
+            "[::1",
+            "::1",
+            "x:99999999",
+            "x:",
+            "a..b",
+            ".x",
+            "x:y",
+            "é.example",
+        ] {
+            assert!(!valid_host(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -86,3 +86,17 @@ fn the_example_config_is_valid() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2 host(s)"));
 }
+
+#[test]
+fn check_config_loads_the_components_too() {
+    let site = Site::new("[hosts.a]\ninvites = { component = \"rate-limit\" }\n");
+    let out = Command::new(WELCOME)
+        .args(["check-config", "--config"])
+        .arg(&site.config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a policy is not an invite backend");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("welcome.toml"), "{err}");
+    assert!(err.contains("welcome:page/invites"), "{err}");
+}

@@ -133,3 +133,41 @@ fn a_broken_template_is_a_500_not_a_crash() {
     // The server keeps serving.
     assert_eq!(server.get("a", "/").status, 500);
 }
+
+#[test]
+fn malformed_or_repeated_host_headers_are_400() {
+    let site = Site::new(TWO_HOSTS);
+    let server = site.start();
+    for bad in [
+        "example.org/evil",
+        "user@example.org",
+        "exa mple.org",
+        "[::1",
+        "example.org:99999",
+        "a..b",
+    ] {
+        assert_eq!(server.get(bad, "/").status, 400, "{bad}");
+    }
+    let r = server.raw(
+        b"GET / HTTP/1.1\r\nHost: example.org\r\nHost: closed.example\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(r.status, 400);
+    // An unknown host's 404 does not echo what the client sent.
+    let long = format!("{}.example", "x".repeat(300));
+    let r = server.get(&long, "/");
+    assert_eq!(r.status, 400, "over 255 characters is not a host name");
+    let r = server.get("unknown.example", "/");
+    assert_eq!(r.status, 404);
+    assert!(!r.text().contains("unknown.example"));
+}
+
+#[test]
+fn an_absolute_form_target_names_the_host() {
+    let site = Site::new(TWO_HOSTS);
+    let server = site.start();
+    let r = server.raw(b"POST http://closed.example/ HTTP/1.1\r\nHost: example.org\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    assert_eq!(
+        r.status, 403,
+        "the target's authority wins: the closed site answers"
+    );
+}

@@ -220,3 +220,55 @@ fn sigterm_lets_a_request_in_flight_finish() {
     assert!(status.success(), "clean exit on SIGTERM: {status:?}");
     assert_eq!(crate::support::invites(&server.config).len(), 1);
 }
+
+#[test]
+fn a_stalled_body_gets_408_and_holds_no_instance() {
+    let site = Site::new(
+        "[server]\nbody_timeout_ms = 800\nmax_instances = 4\n[hosts.\"open.example\"]\nregistration_invite_only = false\n",
+    );
+    let server = site.start();
+    // More stalled uploads than there are instances.
+    let stalled: Vec<TcpStream> = (0..8)
+        .map(|_| {
+            let mut c = TcpStream::connect(server.addr).unwrap();
+            c.write_all(
+                b"POST / HTTP/1.1\r\nHost: open.example\r\nContent-Length: 1000\r\n\r\naction=",
+            )
+            .unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    // Everyone else is still served meanwhile.
+    assert_eq!(server.get("open.example", "/").status, 200);
+    assert_eq!(server.post_form("open.example", "").status, 303);
+    for mut c in stalled {
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut buf = Vec::new();
+        let _ = c.read_to_end(&mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    }
+    assert!(
+        !server.log().contains("ERROR"),
+        "a slow client is not an error: {}",
+        server.log()
+    );
+}
+
+#[test]
+fn sigterm_does_not_wait_for_a_client_still_sending_headers() {
+    let site = Site::new(OPEN_AND_CLOSED);
+    let mut server = site.start();
+    let mut idle = TcpStream::connect(server.addr).unwrap();
+    idle.write_all(b"GET / HTTP/1.1\r\nHost: open.example\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    assert!(server.terminate().success());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+}

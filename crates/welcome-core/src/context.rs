@@ -40,6 +40,8 @@ pub struct RequestInfo {
 pub struct TemplateContext {
     /// The site's name.
     pub site_name: String,
+    /// `welcome_page_open_registration` after its default.
+    pub open_registration: bool,
     /// The operator's variables, with `links` (a list) and `webchat`
     /// always present.
     pub var: Map<String, Value>,
@@ -53,6 +55,7 @@ impl TemplateContext {
     /// Builds a context, filling in the variables the shipped template uses.
     pub fn new(
         site_name: &str,
+        open_registration: bool,
         variables: &Map<String, Value>,
         request: RequestInfo,
         message: Option<Message>,
@@ -72,6 +75,7 @@ impl TemplateContext {
         }
         Self {
             site_name: site_name.into(),
+            open_registration,
             var,
             request,
             message,
@@ -89,6 +93,7 @@ mod tests {
         let vars = json!({"links": [{"text": "Docs", "href": "/docs"}], "extra": 1});
         let ctx = TemplateContext::new(
             "Chat",
+            true,
             vars.as_object().unwrap(),
             RequestInfo {
                 method: "GET".into(),

@@ -38,6 +38,23 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), FormError> {
     }
 }
 
+/// At most this many form fields or headers reach the policies.
+pub const MAX_POLICY_PAIRS: usize = 64;
+/// Longer names or values are cut to this many characters for policies.
+pub const MAX_POLICY_TEXT: usize = 1024;
+
+/// What policies see of a list of pairs: the first [`MAX_POLICY_PAIRS`],
+/// each cut to [`MAX_POLICY_TEXT`] characters, so no visitor can make a
+/// policy run out of time or memory just by sending a big form.
+pub fn for_policy(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    let cut = |s: &str| s.chars().take(MAX_POLICY_TEXT).collect::<String>();
+    pairs
+        .iter()
+        .take(MAX_POLICY_PAIRS)
+        .map(|(k, v)| (cut(k), cut(v)))
+        .collect()
+}
+
 /// Decodes a form body into its fields, in order.
 pub fn decode_form(body: &[u8], limit: usize) -> Result<Vec<(String, String)>, FormError> {
     if body.len() > limit {
@@ -75,6 +92,17 @@ mod tests {
             decode_form(&body, 9),
             Err(FormError::TooLarge { size: 10, limit: 9 })
         );
+    }
+
+    #[test]
+    fn policies_see_a_bounded_view() {
+        let many: Vec<(String, String)> = (0..1000)
+            .map(|i| (format!("k{i}"), "v".repeat(5000)))
+            .collect();
+        let seen = for_policy(&many);
+        assert_eq!(seen.len(), MAX_POLICY_PAIRS);
+        assert_eq!(seen[0].0, "k0");
+        assert_eq!(seen[0].1.chars().count(), MAX_POLICY_TEXT);
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod tests {
     fn ctx(vars: serde_json::Value, message: Option<Message>) -> TemplateContext {
         TemplateContext::new(
             "Chat <b>&</b>",
+            vars.get("open").is_none(),
             vars.as_object().unwrap(),
             RequestInfo {
                 method: "GET".into(),
@@ -75,6 +76,15 @@ mod tests {
         assert!(html.contains("/docs?x=&quot;y&quot;"));
         assert!(html.contains("class=\"doc\""));
         assert!(html.contains(">Apps<"));
+    }
+
+    #[test]
+    fn the_wording_follows_open_registration() {
+        let open = render(SHIPPED, &ctx(json!({}), None)).unwrap();
+        assert!(open.contains("You can create a chat account"));
+        let closed = render(SHIPPED, &ctx(json!({"open": false}), None)).unwrap();
+        assert!(closed.contains("usually by invitation"));
+        assert!(!closed.contains("You can create a chat account"));
     }
 
     #[test]

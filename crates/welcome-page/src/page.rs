@@ -31,6 +31,7 @@ pub fn show_with(
 ) -> Response {
     let ctx = TemplateContext::new(
         &opts.site_name,
+        opts.open_registration,
         &opts.variables,
         RequestInfo {
             method: req.method.clone(),

@@ -1,7 +1,7 @@
 //! `POST /`: the "Create account" submission.
 
 use welcome_core::decision::STORE_UNAVAILABLE;
-use welcome_core::form::{MAX_FORM_BYTES, check_content_type};
+use welcome_core::form::{MAX_FORM_BYTES, check_content_type, for_policy};
 use welcome_core::invite::WELCOME_PAGE_SOURCE;
 use welcome_core::{Decision, Message, decode_form};
 
@@ -30,8 +30,8 @@ pub fn submit(req: &Request) -> Response {
         host: opts.host.clone(),
         path: req.path().to_string(),
         remote_addr: req.header(CLIENT_ADDR_HEADER).map(str::to_string),
-        headers: req.headers.clone(),
-        form,
+        headers: for_policy(&req.headers),
+        form: for_policy(&form),
     };
     let start = Decision::initial(opts.open_registration);
     let verdict = policy::check(

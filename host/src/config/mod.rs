@@ -71,6 +71,8 @@ pub struct ServerConfig {
     pub page_memory_bytes: usize,
     /// CPU/wall deadline for one page request.
     pub page_timeout_ms: u64,
+    /// How long a client may take to send its request body.
+    pub body_timeout_ms: u64,
     /// Instances that may exist at once (the pooling allocator's size).
     pub max_instances: u32,
     /// Where plugins' key-value data lives.
@@ -154,6 +156,7 @@ struct RawServer {
     max_body_bytes: Option<Spanned<i64>>,
     page_memory_mib: Option<Spanned<i64>>,
     page_timeout_ms: Option<Spanned<i64>>,
+    body_timeout_ms: Option<Spanned<i64>>,
     max_instances: Option<Spanned<i64>>,
     kv: Option<Spanned<String>>,
     #[serde(default)]
@@ -314,6 +317,12 @@ fn server_config(
         5_000,
         600_000,
     )?;
+    let body_timeout_ms = positive(
+        &raw.body_timeout_ms,
+        "server.body_timeout_ms",
+        10_000,
+        600_000,
+    )?;
     let max_instances = positive(&raw.max_instances, "server.max_instances", 1000, 100_000)?;
     let kv = match &raw.kv {
         None => KvKind::Memory,
@@ -387,6 +396,7 @@ fn server_config(
         max_body_bytes: max_body_bytes as usize,
         page_memory_bytes: (page_memory_mib as usize) << 20,
         page_timeout_ms: page_timeout_ms as u64,
+        body_timeout_ms: body_timeout_ms as u64,
         max_instances: max_instances as u32,
     })
 }
