@@ -57,7 +57,10 @@ fn malformed_toml() {
 
 #[test]
 fn bad_links_variable() {
-    let e = refuse("[hosts.a]\nwelcome_page_variables = { links = [\"just text\"] }\n");
+    let e = refuse(
+        "[hosts.a]\nsite_name = \"A\"\nwelcome_page_variables = { links = [\"just text\"] }\n",
+    );
+    assert!(e.contains("welcome.toml:3:"), "{e}");
     assert!(e.contains("welcome_page_variables"), "{e}");
     assert!(e.contains("links[0]"), "{e}");
 }

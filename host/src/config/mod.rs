@@ -543,12 +543,17 @@ fn host_config(
     // startup instead of on a visitor's request.
     let lookup = |k: &str| pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone());
     if let Err(e) = welcome_core::PageOptions::from_lookup(lookup) {
-        return Err(ConfigError {
-            file: locate.file.to_path_buf(),
-            line: 1,
-            key: format!("hosts.\"{name}\""),
-            reason: e.to_string(),
-        });
+        // Point at the option at fault (only the variables can be wrong here:
+        // TOML already typed the rest).
+        let span = match (&e, &raw.welcome_page_variables) {
+            (welcome_core::OptionError::NotTable(_), Some(v)) => v.span(),
+            _ => 0..0,
+        };
+        let k = match e {
+            welcome_core::OptionError::NotTable(_) => key(opt::VARIABLES),
+            _ => format!("hosts.\"{name}\""),
+        };
+        return Err(locate.at(span, &k, &e.to_string()));
     }
 
     let template_dir = match &raw.welcome_page_template_path {
