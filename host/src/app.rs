@@ -45,6 +45,7 @@ impl App {
         shipped_template: PathBuf,
     ) -> wasmtime::Result<Self> {
         let tenants = Tenants::load(&config, &shipped_template, &registry)?;
+        log_plugins(&tenants);
         Ok(Self {
             config_path: config.file.clone(),
             current: ArcSwap::from_pointee(Snapshot {
@@ -83,6 +84,7 @@ impl App {
         warn_restart_only(&old.config, &config);
         let tenants = Tenants::load(&config, &self.shipped_template, &self.registry)
             .map_err(|e| format!("{e:#}"))?;
+        log_plugins(&tenants);
         let in_use = component_files(&config);
         self.registry
             .retain(|s| matches!(s, ComponentSource::Builtin(_)) || in_use.contains(s));
@@ -93,6 +95,24 @@ impl App {
         }));
         tracing::info!("configuration and components reloaded");
         Ok(())
+    }
+}
+
+/// Logs which version of each plugin every tenant runs (the status endpoint
+/// shows the same).
+fn log_plugins(tenants: &Tenants) {
+    for tenant in tenants.sorted() {
+        let invites = match &tenant.invites {
+            crate::tenants::Invites::Component(p) => Some(p.as_ref()),
+            crate::tenants::Invites::Native => None,
+        };
+        for p in tenant.policies.iter().chain(invites) {
+            tracing::info!(
+                host = %tenant.name, plugin = %p.config.id, component = %p.component.source,
+                hash = %&p.component.hash[..16], loaded_at = ?p.component.loaded_at,
+                "plugin in use"
+            );
+        }
     }
 }
 

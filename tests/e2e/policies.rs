@@ -502,6 +502,17 @@ fn the_status_endpoint_wants_its_token() {
     assert_eq!(p["id"], "closed");
     assert_eq!(p["hash"].as_str().unwrap().len(), 64);
     assert!(p["loaded_at"].as_u64().unwrap() > 0);
+    // The log says the same, per tenant and plugin.
+    let log = server.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("plugin in use"))
+        .expect(&log);
+    assert!(
+        line.contains("host=a") && line.contains("plugin=closed"),
+        "{line}"
+    );
+    assert!(line.contains(&p["hash"].as_str().unwrap()[..16]), "{line}");
     // Not on a public address unless asked.
     let site = Site::new("[server]\nadmin_listen = \"0.0.0.0:0\"\n[hosts.a]\n");
     let out = Command::new(WELCOME)
