@@ -535,7 +535,7 @@ impl Prosody {
             .map_err(|e| e.to_string())?;
         let mut buf = Vec::new();
         stream.read_to_end(&mut buf).map_err(|e| e.to_string())?;
-        parse_response(&buf)
+        HttpResponse::parse(&buf)
     }
 
     /// A real XMPP login: stream, then SASL PLAIN (the fixture allows it
@@ -732,62 +732,6 @@ fn unescape(s: &str) -> String {
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
-}
-
-/// Parses a raw HTTP/1.1 response (Content-Length, chunked, or to EOF).
-fn parse_response(buf: &[u8]) -> Result<HttpResponse, String> {
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut resp = httparse::Response::new(&mut headers);
-    let head_len = match resp.parse(buf).map_err(|e| e.to_string())? {
-        httparse::Status::Complete(n) => n,
-        httparse::Status::Partial => return Err("incomplete response head".into()),
-    };
-    let status = resp.code.ok_or("no status")?;
-    let headers: Vec<(String, String)> = resp
-        .headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_ascii_lowercase(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect();
-    let mut rest = &buf[head_len..];
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked {
-        let mut out = Vec::new();
-        loop {
-            let eol = rest
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .ok_or("bad chunk")?;
-            let size = std::str::from_utf8(&rest[..eol]).map_err(|e| e.to_string())?;
-            let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)
-                .map_err(|e| e.to_string())?;
-            rest = &rest[eol + 2..];
-            if size == 0 {
-                break out;
-            }
-            out.extend_from_slice(rest.get(..size).ok_or("short chunk")?);
-            rest = rest.get(size + 2..).ok_or("short chunk")?;
-        }
-    } else {
-        match headers.iter().find(|(k, _)| k == "content-length") {
-            Some((_, n)) => {
-                let n: usize = n.trim().parse().map_err(|_| "bad Content-Length")?;
-                rest.get(..n).ok_or("short body")?.to_vec()
-            }
-            None => rest.to_vec(),
-        }
-    };
-    Ok(HttpResponse {
-        status,
-        headers,
-        body,
-    })
 }
 
 #[test]

@@ -296,7 +296,8 @@ pub struct HttpResponse {
 }
 
 impl HttpResponse {
-    fn parse(buf: &[u8]) -> Result<Self, String> {
+    /// Parses a raw HTTP/1.1 response (Content-Length, chunked, or to EOF).
+    pub fn parse(buf: &[u8]) -> Result<Self, String> {
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut resp = httparse::Response::new(&mut headers);
         let head_len = match resp.parse(buf).map_err(|e| e.to_string())? {
