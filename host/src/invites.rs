@@ -7,29 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use rusqlite::{Connection, OptionalExtension, params};
-use welcome_core::invite::{TOKEN_BYTES, landing_page, register_uri};
+use welcome_core::invite::TOKEN_BYTES;
 
-/// A stored invite (mod_invites' fields).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Invite {
-    /// The secret token.
-    pub token: String,
-    /// The virtual host it is for.
-    pub host: String,
-    /// mod_invites' invite type: always `register` (an account invite).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `xmpp:` registration URI.
-    pub uri: String,
-    /// Landing page URL, when the host has an invite page.
-    pub landing_page: Option<String>,
-    /// Seconds since the epoch.
-    pub created: u64,
-    /// Seconds since the epoch.
-    pub expires: u64,
-    /// Who created it.
-    pub source: String,
-}
+/// A stored invite: welcome-core's record (mod_invites' fields).
+pub use welcome_core::invite::InviteRecord as Invite;
 
 /// Why an invite could not be created or read.
 #[derive(Debug, thiserror::Error)]
@@ -94,16 +75,14 @@ impl InviteStore {
     pub fn create(&self, new: &NewInvite<'_>) -> Result<Invite, StoreError> {
         let token = new_token()?;
         let created = now();
-        let invite = Invite {
-            uri: register_uri(new.host, &token),
-            landing_page: new.invites_page.map(|t| landing_page(t, new.host, &token)),
-            host: new.host.to_string(),
-            kind: "register".into(),
-            created,
-            expires: created.saturating_add(new.expiry),
-            source: new.source.to_string(),
+        let invite = Invite::register(
+            new.host,
             token,
-        };
+            created,
+            new.expiry,
+            new.invites_page,
+            new.source,
+        );
         let conn = self.conn.lock().map_err(|_| StoreError::Poisoned)?;
         conn.execute(
             "INSERT INTO invites (token, host, type, uri, landing_page, created, expires, source)

@@ -7,7 +7,7 @@ use welcome_core::invite::TOKEN_BYTES;
 use crate::bindings::exports::welcome::page::invites::{Guest, Invite};
 use crate::bindings::wasi::config::store as config;
 use crate::bindings::wasi::keyvalue::store as kv;
-use crate::record::{self, Options, StoredInvite};
+use crate::record::{self, Options, Stored, StoredInvite};
 
 /// Fresh tokens tried before giving up (a collision of 144 random bits is
 /// not expected to happen even once).

@@ -19,8 +19,7 @@
 use std::fmt;
 
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
-use welcome_core::invite::{TOKEN_BYTES, landing_page, register_uri};
+use welcome_core::invite::TOKEN_BYTES;
 use welcome_core::options::{
     DEFAULT_INVITE_EXPIRY, HOST, INVITE_EXPIRY, OptionError, parse_seconds,
 };
@@ -34,7 +33,7 @@ pub const BUCKET: &str = "default";
 pub const KEY_PREFIX: &str = "invite:";
 
 /// The only invite type created here: an account registration.
-pub const REGISTER: &str = "register";
+pub use welcome_core::invite::REGISTER;
 
 /// `invites_page`: mod_invites_page's landing page URL template (optional).
 pub const INVITES_PAGE: &str = "invites_page";
@@ -90,66 +89,45 @@ impl Options {
     }
 }
 
-/// An invite as stored (mod_invites' fields, plus its type).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredInvite {
-    /// The secret token.
-    pub token: String,
-    /// The virtual host it is for.
-    pub host: String,
-    /// The invite type: [`REGISTER`].
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// `xmpp:<host>?register;preauth=<token>`.
-    pub uri: String,
-    /// The landing page URL, when the host has an invite page.
-    pub landing_page: Option<String>,
-    /// Creation time, seconds since the Unix epoch.
-    pub created: u64,
-    /// Expiry time, seconds since the Unix epoch.
-    pub expires: u64,
-    /// Who created it (the page records `welcome_page`).
-    pub source: String,
+/// An invite as stored: welcome-core's record, the same JSON the native
+/// store lists.
+pub use welcome_core::invite::InviteRecord as StoredInvite;
+
+/// How a [`StoredInvite`] lives in the key-value store.
+pub trait Stored: Sized {
+    /// A new account invite for `opts.host`, created at `created`.
+    fn new(opts: &Options, token: String, created: u64, source: &str) -> Self;
+    /// The key this invite is stored under.
+    fn key(&self) -> String;
+    /// The stored value (JSON).
+    fn encode(&self) -> Vec<u8>;
+    /// Reads a stored value.
+    fn decode(bytes: &[u8]) -> Result<Self, RecordError>;
 }
 
-impl StoredInvite {
-    /// A new account invite for `opts.host`, created at `created`.
-    pub fn new(opts: &Options, token: String, created: u64, source: &str) -> Self {
-        Self {
-            uri: register_uri(&opts.host, &token),
-            landing_page: opts
-                .invites_page
-                .as_deref()
-                .map(|t| landing_page(t, &opts.host, &token)),
-            host: opts.host.clone(),
-            kind: REGISTER.to_string(),
-            created,
-            expires: created.saturating_add(opts.invite_expiry),
-            source: source.to_string(),
+impl Stored for StoredInvite {
+    fn new(opts: &Options, token: String, created: u64, source: &str) -> Self {
+        Self::register(
+            &opts.host,
             token,
-        }
+            created,
+            opts.invite_expiry,
+            opts.invites_page.as_deref(),
+            source,
+        )
     }
 
-    /// The key this invite is stored under.
-    pub fn key(&self) -> String {
+    fn key(&self) -> String {
         key(&self.token)
     }
 
-    /// The stored value (JSON).
-    pub fn encode(&self) -> Vec<u8> {
+    fn encode(&self) -> Vec<u8> {
         // Strings, numbers and an option: serialisation cannot fail.
         serde_json::to_vec(self).unwrap_or_default()
     }
 
-    /// Reads a stored value.
-    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+    fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
         serde_json::from_slice(bytes).map_err(|e| RecordError::Malformed(e.to_string()))
-    }
-
-    /// Whether the invite can still be used at `now` (seconds since the
-    /// epoch): an account invite that has not expired. At `expires` it has.
-    pub fn is_valid_at(&self, now: u64) -> bool {
-        self.kind == REGISTER && now < self.expires
     }
 }
 
