@@ -2,6 +2,7 @@
 //! real HTTP over loopback.
 
 mod assets;
+mod browser;
 mod components;
 mod config_errors;
 mod invites_kv;
