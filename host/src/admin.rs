@@ -86,12 +86,17 @@ fn unix(t: SystemTime) -> u64 {
 pub fn status(app: &App) -> Value {
     let snapshot = app.snapshot();
     let plugin = |tenant: &str, p: &Plugin| {
+        let refused = app
+            .registry
+            .refusal(&p.component.source)
+            .map(|r| json!({"hash": r.hash, "reason": r.reason, "at": unix(r.at)}));
         json!({
             "id": p.config.id,
             "component": p.component.source.to_string(),
             "hash": p.component.hash,
             "loaded_at": unix(p.component.loaded_at),
             "failures": app.services.failures.get(tenant, &p.config.id),
+            "refused": refused,
         })
     };
     let tenants: serde_json::Map<String, Value> = snapshot

@@ -93,7 +93,13 @@ impl App {
             tenants,
             loaded_at: SystemTime::now(),
         }));
-        tracing::info!("configuration and components reloaded");
+        match self.registry.refusals() {
+            0 => tracing::info!("configuration and components reloaded"),
+            n => tracing::warn!(
+                refused = n,
+                "configuration reloaded, but changed component files were refused; their loaded versions keep serving"
+            ),
+        }
         Ok(())
     }
 }

@@ -64,12 +64,24 @@ pub struct Loaded {
     pub pre: Pre,
 }
 
+/// A changed component file that was refused (the loaded version serves).
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// SHA-256 of the refused bytes (hex).
+    pub hash: String,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: SystemTime,
+}
+
 /// Compiles and caches components.
 pub struct Registry {
     engine: Engine,
     http_linker: Linker<HostState>,
     plugin_linker: Linker<HostState>,
     cache: Mutex<HashMap<(ComponentSource, Role), Arc<Loaded>>>,
+    refused: Mutex<HashMap<ComponentSource, Refusal>>,
 }
 
 impl Registry {
@@ -80,6 +92,7 @@ impl Registry {
             plugin_linker: runtime::plugin_linker(&engine)?,
             engine,
             cache: Mutex::new(HashMap::new()),
+            refused: Mutex::new(HashMap::new()),
         })
     }
 
@@ -109,6 +122,7 @@ impl Registry {
         if let Some(old) = &cached
             && old.hash == hash
         {
+            self.clear_refusal(source);
             return Ok(old.clone());
         }
         match self.compile(&bytes, role) {
@@ -123,14 +137,26 @@ impl Registry {
                 if let Ok(mut c) = self.cache.lock() {
                     c.insert(key, loaded.clone());
                 }
+                self.clear_refusal(source);
                 Ok(loaded)
             }
             Err(e) => match cached {
                 Some(old) => {
+                    let reason = format!("{e:#}");
                     tracing::error!(
-                        component = %source, world = role.world(), error = %format!("{e:#}"),
+                        component = %source, world = role.world(), error = %reason,
                         "refused the new version of a component; the loaded version keeps serving"
                     );
+                    if let Ok(mut r) = self.refused.lock() {
+                        r.insert(
+                            source.clone(),
+                            Refusal {
+                                hash,
+                                reason,
+                                at: SystemTime::now(),
+                            },
+                        );
+                    }
                     Ok(old)
                 }
                 None => Err(e.context(format!("loading {source} as {}", role.world()))),
@@ -162,10 +188,32 @@ impl Registry {
         })
     }
 
+    /// The last refused version of `source`, if its current file was refused.
+    pub fn refusal(&self, source: &ComponentSource) -> Option<Refusal> {
+        self.refused
+            .lock()
+            .ok()
+            .and_then(|r| r.get(source).cloned())
+    }
+
+    /// How many component files are currently refused.
+    pub fn refusals(&self) -> usize {
+        self.refused.lock().map(|r| r.len()).unwrap_or(0)
+    }
+
+    fn clear_refusal(&self, source: &ComponentSource) {
+        if let Ok(mut r) = self.refused.lock() {
+            r.remove(source);
+        }
+    }
+
     /// Drops cached versions no configuration uses any more.
     pub fn retain(&self, keep: impl Fn(&ComponentSource) -> bool) {
         if let Ok(mut c) = self.cache.lock() {
             c.retain(|(source, _), _| keep(source));
+        }
+        if let Ok(mut r) = self.refused.lock() {
+            r.retain(|source, _| keep(source));
         }
     }
 }

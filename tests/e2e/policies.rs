@@ -358,8 +358,9 @@ fn broken_files_are_refused_at_startup_and_on_swap() {
 
     // On swap: the loaded version keeps serving.
     let site = Site::new(
-        "[hosts.a]\nregistration_invite_only = false\npolicies = [{ component = \"p.wasm\", options = { message = \"v1\" } }]\n",
+        "[server]\nadmin_listen = \"127.0.0.1:0\"\nadmin_token = { file = \"admin.token\" }\n[hosts.a]\nregistration_invite_only = false\npolicies = [{ component = \"p.wasm\", options = { message = \"v1\" } }]\n",
     );
+    site.write("admin.token", b"0123456789abcdef-test-token\n");
     copy(CLOSED, &site, "p.wasm");
     let server = site.start();
     assert_eq!(alert(&server.post_form("a", "")), "v1");
@@ -379,6 +380,28 @@ fn broken_files_are_refused_at_startup_and_on_swap() {
     }
     assert!(
         server.log().contains("does not export welcome:page/policy"),
+        "{}",
+        server.log()
+    );
+    let doc: Value = serde_json::from_slice(
+        &server
+            .admin_get("/status", Some("0123456789abcdef-test-token"))
+            .body,
+    )
+    .unwrap();
+    let p = &doc["tenants"]["a"]["policies"][0];
+    assert!(
+        p["refused"]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("does not export"),
+        "the status endpoint shows the refused version: {p}"
+    );
+    assert_ne!(p["refused"]["hash"], p["hash"]);
+    assert!(
+        server
+            .log()
+            .contains("changed component files were refused"),
         "{}",
         server.log()
     );
