@@ -115,7 +115,8 @@ fn log_plugins(tenants: &Tenants) {
         for p in tenant.policies.iter().chain(invites) {
             tracing::info!(
                 host = %tenant.name, plugin = %p.config.id, component = %p.component.source,
-                hash = %&p.component.hash[..16], loaded_at = ?p.component.loaded_at,
+                hash = %&p.component.hash[..16],
+                loaded_at = p.component.loaded_at.duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
                 "plugin in use"
             );
         }

@@ -152,6 +152,13 @@ async fn dispatch(
     if req.headers().get_all(hyper::header::HOST).iter().count() > 1 {
         return plain(400, "More than one Host header.\n");
     }
+    if req
+        .uri()
+        .scheme_str()
+        .is_some_and(|s| !s.eq_ignore_ascii_case("http") && !s.eq_ignore_ascii_case("https"))
+    {
+        return plain(400, "Only http and https targets are served.\n");
+    }
     let authority = req.uri().authority().map(|a| a.as_str().to_string());
     let host = authority.as_deref().or_else(|| {
         req.headers()
