@@ -212,18 +212,30 @@ impl SqliteKv {
     }
 }
 
+/// The value of `key` in `ns`.
+fn read(c: &Connection, ns: &str, key: &str) -> Result<Option<Vec<u8>>, rusqlite::Error> {
+    c.query_row(
+        "SELECT value FROM kv WHERE ns = ?1 AND key = ?2",
+        params![ns, key],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Sets `key` in `ns` (insert or replace).
+fn upsert(c: &Connection, ns: &str, key: &str, value: &[u8]) -> Result<(), rusqlite::Error> {
+    c.execute(
+        "INSERT INTO kv (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value",
+        params![ns, key, value],
+    )
+    .map(|_| ())
+}
+
 const FULL: &str = "a plugin may keep at most 100000 keys";
 
 impl KvBackend for SqliteKv {
     fn get(&self, ns: &str, key: &str) -> Result<Option<Vec<u8>>, KvError> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT value FROM kv WHERE ns = ?1 AND key = ?2",
-                params![ns, key],
-                |r| r.get(0),
-            )
-            .optional()
-        })
+        self.with(|c| read(c, ns, key))
     }
     fn set(&self, ns: &str, key: &str, value: &[u8]) -> Result<(), KvError> {
         check_value(value)?;
@@ -232,7 +244,7 @@ impl KvBackend for SqliteKv {
             if !Self::room_for(&tx, ns, key)? {
                 return Ok(false);
             }
-            tx.execute("INSERT INTO kv (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", params![ns, key, value])?;
+            upsert(&tx, ns, key, value)?;
             tx.commit()?;
             Ok(true)
         })?;
@@ -261,7 +273,7 @@ impl KvBackend for SqliteKv {
     fn increment(&self, ns: &str, key: &str, delta: i64) -> Result<i64, KvError> {
         self.with(|c| {
             let tx = c.transaction()?;
-            let current: Option<Vec<u8>> = tx.query_row("SELECT value FROM kv WHERE ns = ?1 AND key = ?2", params![ns, key], |r| r.get(0)).optional()?;
+            let current = read(&tx, ns, key)?;
             let current = match current.as_deref().map(parse_int) {
                 None => 0,
                 Some(Ok(n)) => n,
@@ -271,7 +283,7 @@ impl KvBackend for SqliteKv {
                 return Ok(Err(KvError::Limit(FULL.into())));
             }
             let next = current.saturating_add(delta);
-            tx.execute("INSERT INTO kv (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", params![ns, key, next.to_string().into_bytes()])?;
+            upsert(&tx, ns, key, &next.to_string().into_bytes())?;
             tx.commit()?;
             Ok(Ok(next))
         })?
@@ -286,14 +298,14 @@ impl KvBackend for SqliteKv {
         check_value(value)?;
         self.with(|c| {
             let tx = c.transaction()?;
-            let current: Option<Vec<u8>> = tx.query_row("SELECT value FROM kv WHERE ns = ?1 AND key = ?2", params![ns, key], |r| r.get(0)).optional()?;
+            let current = read(&tx, ns, key)?;
             if current.as_deref() != expected {
                 return Ok(Ok(false));
             }
             if !Self::room_for(&tx, ns, key)? {
                 return Ok(Err(KvError::Limit(FULL.into())));
             }
-            tx.execute("INSERT INTO kv (ns, key, value) VALUES (?1, ?2, ?3) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value", params![ns, key, value])?;
+            upsert(&tx, ns, key, value)?;
             tx.commit()?;
             Ok(Ok(true))
         })?
