@@ -143,20 +143,22 @@ impl Registry {
             Err(e) => match cached {
                 Some(old) => {
                     let reason = format!("{e:#}");
-                    tracing::error!(
-                        component = %source, world = role.world(), error = %reason,
-                        "refused the new version of a component; the loaded version keeps serving"
-                    );
+                    // Recorded before it is logged: whoever reads the log line
+                    // finds it on /status too.
                     if let Ok(mut r) = self.refused.lock() {
                         r.insert(
                             source.clone(),
                             Refusal {
                                 hash,
-                                reason,
+                                reason: reason.clone(),
                                 at: SystemTime::now(),
                             },
                         );
                     }
+                    tracing::error!(
+                        component = %source, world = role.world(), error = %reason,
+                        "refused the new version of a component; the loaded version keeps serving"
+                    );
                     Ok(old)
                 }
                 None => Err(e.context(format!("loading {source} as {}", role.world()))),

@@ -398,10 +398,12 @@ fn broken_files_are_refused_at_startup_and_on_swap() {
         "the status endpoint shows the refused version: {p}"
     );
     assert_ne!(p["refused"]["hash"], p["hash"]);
+    // The reload's own summary comes after the registry's refusal line.
     assert!(
-        server
-            .log()
-            .contains("changed component files were refused"),
+        server.wait_for_log(
+            "changed component files were refused",
+            Duration::from_secs(10)
+        ),
         "{}",
         server.log()
     );
